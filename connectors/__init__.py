@@ -1,0 +1,1 @@
+"""Wirestream connectors: bring raw wire stories into Kafka's `stories.raw` topic."""

@@ -1,0 +1,139 @@
+"""`wirestream` command line: run the worker or a connector, search the index, manage topics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pipeline.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wirestream", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    worker = commands.add_parser("worker", help="run the Faust worker (parse, index)")
+    worker.add_argument("--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"])
+
+    replay = commands.add_parser("replay", help="publish a JSON-lines file of stories to stories.raw")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--source", default="replay", help="publisher name recorded on every item")
+    replay.add_argument(
+        "--state", type=Path, help="position file (default: .state/connectors/replay-<file>.json)"
+    )
+    replay.add_argument("--batch", type=int, default=200)
+    replay.add_argument(
+        "--rate", type=float, help="stories per second (default: as fast as Kafka takes them)"
+    )
+    replay.add_argument("--follow", action="store_true", help="keep reading as the file grows")
+    replay.add_argument("--metrics-port", type=int, default=None, help="0 turns /metrics off")
+
+    search = commands.add_parser("search", help="full-text search of indexed stories")
+    search.add_argument("query")
+    search.add_argument("--size", type=int, default=3)
+
+    commands.add_parser("topics", help="create the pipeline's topics if they are missing")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return {"worker": _worker, "replay": _replay, "search": _search, "topics": _topics}[args.command](args)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from pipeline.app import app
+
+    sys.argv = [
+        "wirestream",
+        "worker",
+        "--loglevel",
+        args.loglevel,
+        "--web-port",
+        str(get_settings().worker_web_port),
+    ]
+    app.main()
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from connectors import metrics
+    from connectors.publisher import KafkaPublisher
+    from connectors.replay import ReplayPosition, replay
+
+    settings = get_settings()
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    port = settings.connector_metrics_port if args.metrics_port is None else args.metrics_port
+    metrics.serve(port)
+    state = args.state or Path(".state/connectors") / f"replay-{args.file.name}.json"
+    publisher = KafkaPublisher(settings, "replay")
+    try:
+        sent = replay(
+            args.file,
+            publisher,
+            ReplayPosition(state),
+            source=args.source,
+            batch_size=args.batch,
+            rate=args.rate,
+            follow=args.follow,
+            should_stop=lambda: stopping,
+        )
+    finally:
+        publisher.close()
+    print(json.dumps({"connector": "replay", "file": str(args.file), "sent": sent}))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from pipeline.indexing import sync_client
+
+    settings = get_settings()
+    client = sync_client(settings)
+    result = client.search(
+        index=settings.index_alias,
+        body={
+            "query": {"multi_match": {"query": args.query, "fields": ["headline^3", "body"]}},
+            "size": args.size,
+            "_source": ["story_id", "headline", "published_at", "source", "url"],
+        },
+    )
+    total = result["hits"]["total"]["value"]
+    print(json.dumps({"query": args.query, "total": total}))
+    for hit in result["hits"]["hits"]:
+        print(json.dumps({"score": round(hit["_score"], 3), **hit["_source"]}, ensure_ascii=False))
+    return 0 if total else 1
+
+
+def _topics(_: argparse.Namespace) -> int:
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    from connectors.publisher import kafka_security_options
+
+    settings = get_settings()
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **kafka_security_options(settings))
+    existing = set(admin.list_topics())
+    wanted = [settings.raw_topic, settings.enriched_topic, settings.dlq_topic]
+    missing = [NewTopic(t, settings.topic_partitions, 1) for t in wanted if t not in existing]
+    try:
+        if missing:
+            admin.create_topics(missing)
+    except TopicAlreadyExistsError:
+        pass  # another process created it between list and create
+    finally:
+        admin.close()
+    print(json.dumps({"created": [t.name for t in missing], "existing": sorted(existing & set(wanted))}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The story record: the one shape every stage emits and Elasticsearch indexes.
+
+This is the contract search front-ends rely on (documented in the README); later stages add
+fields (dedup, tags) but never rename or drop these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Source:
+    """Who carried the story: the agency that wrote it and the publisher we got it from."""
+
+    agency: str | None
+    publisher: str | None
+    connector: str
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Dateline:
+    place: str | None = None
+    country: str | None = None
+
+
+@dataclass(slots=True)
+class StoryRecord:
+    story_id: str
+    source: Source
+    headline: str
+    body: list[str]
+    published_at: str
+    ingested_at: str
+    url: str | None = None
+    authors: list[str] = field(default_factory=list)
+    dateline: Dateline = field(default_factory=Dateline)
+    language: str | None = None
+    captions: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    content_type: str = "application/octet-stream"
+    version: int = 1
+    sources: list[Source] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoryRecord:
+        fields = dict(data)
+        fields["source"] = Source(**fields["source"])
+        fields["dateline"] = Dateline(**(fields.get("dateline") or {}))
+        fields["sources"] = [Source(**s) for s in fields.get("sources") or []]
+        return cls(**fields)
