@@ -82,8 +82,7 @@ class KafkaPublisher:
     def _send_all(self, items: Sequence[RawItem]) -> None:
         producer = self._connect()
         futures = [
-            producer.send(self.topic, key=item.key.encode(), value=item.value, headers=item.headers())
-            for item in items
+            producer.send(self.topic, key=item.key.encode(), value=item.value, headers=item.headers()) for item in items
         ]
         producer.flush()
         failed = [future.exception for future in futures if future.failed()]

@@ -112,9 +112,7 @@ def replay(
     return sent
 
 
-def _flush(
-    publisher: KafkaPublisher, position: ReplayPosition, path: Path, batch: list[RawItem], end: int
-) -> int:
+def _flush(publisher: KafkaPublisher, position: ReplayPosition, path: Path, batch: list[RawItem], end: int) -> int:
     if batch:
         publisher.publish(batch)
         position.save(path, end)

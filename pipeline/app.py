@@ -32,7 +32,7 @@ app = faust.App(
     key_serializer="raw",
     value_serializer="raw",
 )
-setup_prometheus_sensors(app, pattern="/metrics")
+setup_prometheus_sensors(app, pattern="/metrics", name_prefix="wirestream_faust")
 
 raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes)
 enriched_topic = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes)
@@ -55,9 +55,7 @@ async def parse_stories(stream: faust.StreamT) -> None:
         try:
             record = parse(item, max_bytes=settings.max_story_bytes)
         except Rejected as rejected:
-            await _dead_letter(
-                message.key, item.value, item.headers(), "parse", rejected.reason, rejected.detail
-            )
+            await _dead_letter(message.key, item.value, item.headers(), "parse", rejected.reason, rejected.detail)
             continue
         except Exception as exc:  # a parser bug must not stop the stream: keep the item, say why
             await _dead_letter(message.key, item.value, item.headers(), "parse", "parser_error", repr(exc))

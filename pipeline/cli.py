@@ -22,13 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     replay = commands.add_parser("replay", help="publish a JSON-lines file of stories to stories.raw")
     replay.add_argument("file", type=Path)
     replay.add_argument("--source", default="replay", help="publisher name recorded on every item")
-    replay.add_argument(
-        "--state", type=Path, help="position file (default: .state/connectors/replay-<file>.json)"
-    )
+    replay.add_argument("--state", type=Path, help="position file (default: .state/connectors/replay-<file>.json)")
     replay.add_argument("--batch", type=int, default=200)
-    replay.add_argument(
-        "--rate", type=float, help="stories per second (default: as fast as Kafka takes them)"
-    )
+    replay.add_argument("--rate", type=float, help="stories per second (default: as fast as Kafka takes them)")
     replay.add_argument("--follow", action="store_true", help="keep reading as the file grows")
     replay.add_argument("--metrics-port", type=int, default=None, help="0 turns /metrics off")
 
@@ -36,11 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("query")
     search.add_argument("--size", type=int, default=3)
 
+    listing = commands.add_parser("list", help="the most recently published indexed stories")
+    listing.add_argument("--size", type=int, default=20)
+
     commands.add_parser("topics", help="create the pipeline's topics if they are missing")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return {"worker": _worker, "replay": _replay, "search": _search, "topics": _topics}[args.command](args)
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("elasticsearch").setLevel(logging.WARNING)
+    handlers = {"worker": _worker, "replay": _replay, "search": _search, "list": _list, "topics": _topics}
+    return handlers[args.command](args)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -111,6 +113,28 @@ def _search(args: argparse.Namespace) -> int:
     for hit in result["hits"]["hits"]:
         print(json.dumps({"score": round(hit["_score"], 3), **hit["_source"]}, ensure_ascii=False))
     return 0 if total else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pipeline.indexing import sync_client
+
+    settings = get_settings()
+    client = sync_client(settings)
+    if not client.indices.exists_alias(name=settings.index_alias):
+        print(json.dumps({"total": 0}))
+        return 1
+    result = client.search(
+        index=settings.index_alias,
+        body={
+            "size": args.size,
+            "sort": [{"published_at": "desc"}],
+            "_source": ["story_id", "published_at", "headline", "source.publisher", "version"],
+        },
+    )
+    print(json.dumps({"total": result["hits"]["total"]["value"]}))
+    for hit in result["hits"]["hits"]:
+        print(json.dumps(hit["_source"], ensure_ascii=False))
+    return 0
 
 
 def _topics(_: argparse.Namespace) -> int:

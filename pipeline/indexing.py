@@ -114,9 +114,7 @@ class ElasticsearchIndexer:
             status = int(item.get("status", 0))
             if status == 429 or status >= 500:
                 raise RetryableBulkError(f"status {status} for {item.get('_id')}")
-            rejections.append(
-                IndexRejection(item.get("_id", ""), status, json.dumps(item.get("error"))[:1000])
-            )
+            rejections.append(IndexRejection(item.get("_id", ""), status, json.dumps(item.get("error"))[:1000]))
         return rejections
 
     async def close(self) -> None:
