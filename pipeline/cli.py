@@ -1,14 +1,15 @@
-"""`wirestream` command line: run the worker or a connector, search the index, manage topics."""
+"""`wirestream` command line: run the worker or a connector, search the index, manage topics.
+
+Connector subcommands are registered by `connectors.cli`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import signal
 import sys
-from pathlib import Path
 
+from connectors import cli as connectors_cli
 from pipeline.settings import get_settings
 
 
@@ -18,31 +19,27 @@ def main(argv: list[str] | None = None) -> int:
 
     worker = commands.add_parser("worker", help="run the Faust worker (parse, index)")
     worker.add_argument("--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"])
+    worker.set_defaults(handler=_worker)
 
-    replay = commands.add_parser("replay", help="publish a JSON-lines file of stories to stories.raw")
-    replay.add_argument("file", type=Path)
-    replay.add_argument("--source", default="replay", help="publisher name recorded on every item")
-    replay.add_argument("--state", type=Path, help="position file (default: .state/connectors/replay-<file>.json)")
-    replay.add_argument("--batch", type=int, default=200)
-    replay.add_argument("--rate", type=float, help="stories per second (default: as fast as Kafka takes them)")
-    replay.add_argument("--follow", action="store_true", help="keep reading as the file grows")
-    replay.add_argument("--metrics-port", type=int, default=None, help="0 turns /metrics off")
+    connectors_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
     search.add_argument("query")
     search.add_argument("--size", type=int, default=3)
+    search.set_defaults(handler=_search)
 
     listing = commands.add_parser("list", help="the most recently published indexed stories")
     listing.add_argument("--size", type=int, default=20)
+    listing.set_defaults(handler=_list)
 
-    commands.add_parser("topics", help="create the pipeline's topics if they are missing")
+    topics = commands.add_parser("topics", help="create the pipeline's topics if they are missing")
+    topics.set_defaults(handler=_topics)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("elasticsearch").setLevel(logging.WARNING)
-    handlers = {"worker": _worker, "replay": _replay, "search": _search, "list": _list, "topics": _topics}
-    return handlers[args.command](args)
+    return args.handler(args)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -57,41 +54,6 @@ def _worker(args: argparse.Namespace) -> int:
         str(get_settings().worker_web_port),
     ]
     app.main()
-    return 0
-
-
-def _replay(args: argparse.Namespace) -> int:
-    from connectors import metrics
-    from connectors.publisher import KafkaPublisher
-    from connectors.replay import ReplayPosition, replay
-
-    settings = get_settings()
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    port = settings.connector_metrics_port if args.metrics_port is None else args.metrics_port
-    metrics.serve(port)
-    state = args.state or Path(".state/connectors") / f"replay-{args.file.name}.json"
-    publisher = KafkaPublisher(settings, "replay")
-    try:
-        sent = replay(
-            args.file,
-            publisher,
-            ReplayPosition(state),
-            source=args.source,
-            batch_size=args.batch,
-            rate=args.rate,
-            follow=args.follow,
-            should_stop=lambda: stopping,
-        )
-    finally:
-        publisher.close()
-    print(json.dumps({"connector": "replay", "file": str(args.file), "sent": sent}))
     return 0
 
 
