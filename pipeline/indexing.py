@@ -17,7 +17,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from elasticsearch import exceptions as es_exceptions
 from elasticsearch.helpers import async_bulk
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
 
 from pipeline import metrics
 from pipeline.settings import Settings
@@ -121,6 +121,13 @@ class ElasticsearchIndexer:
         await self.client.close()
 
 
+def _transient(exc: BaseException) -> bool:
+    """Errors that pass on their own: Elasticsearch unreachable, restarting, or pushing back with 429."""
+    if isinstance(exc, (es_exceptions.ConnectionError, RetryableBulkError)):
+        return True
+    return isinstance(exc, es_exceptions.TransportError) and exc.status_code in (429, 502, 503, 504)
+
+
 def _forever() -> AsyncRetrying:
     """Retry until Elasticsearch answers: nothing is dropped while it is down, the consumer just lags."""
 
@@ -128,9 +135,7 @@ def _forever() -> AsyncRetrying:
         metrics.INDEX_RETRIES.inc()
 
     return AsyncRetrying(
-        retry=retry_if_exception_type(
-            (es_exceptions.ConnectionError, es_exceptions.ConnectionTimeout, RetryableBulkError)
-        ),
+        retry=retry_if_exception(_transient),
         wait=wait_exponential(multiplier=0.5, max=30),
         before_sleep=count_retry,
         reraise=True,
