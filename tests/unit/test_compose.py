@@ -1,0 +1,225 @@
+"""Static checks of the Docker Compose deployment (no Docker engine needed).
+
+The compose file must stay runnable as written: pinned images at the same versions as the local
+services, health checks, declared volumes, a scalable worker, documented variables, valid
+Prometheus/Alertmanager configuration and a dashboard that only queries Wirestream metrics.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+ALERTMANAGER_CONFIG = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
+DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "wirestream.json"
+POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+# ${NAME}, ${NAME:-default}, ${NAME:?error}; `$${...}` is an escape for the container's shell
+VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def image_tag(image: str) -> str:
+    """The tag of `registry/name:tag`; empty when there is none (a registry port is not a tag)."""
+    name, _, tag = image.rpartition(":")
+    return tag if name and "/" not in tag else ""
+
+
+def image_of(services: dict, service: str) -> str:
+    return services[service]["image"]
+
+
+def one_shot(services: dict) -> set[str]:
+    """Services others wait for to finish (depends_on ... condition: service_completed_successfully)."""
+    return {
+        name
+        for spec in services.values()
+        for name, dependency in (spec.get("depends_on") or {}).items()
+        if isinstance(dependency, dict) and dependency.get("condition") == "service_completed_successfully"
+    }
+
+
+def volume_sources(spec: dict) -> list[tuple[str, str]]:
+    """(kind, source) of each volume a service mounts: kind is "bind" or "volume"."""
+    mounts = []
+    for volume in spec.get("volumes", []):
+        if isinstance(volume, dict):
+            mounts.append((volume["type"], volume["source"]))
+        else:
+            source = volume.split(":")[0]
+            mounts.append(("bind" if source.startswith((".", "/", "~")) else "volume", source))
+    return mounts
+
+
+def local_version(pom: str, prop: str) -> str:
+    root = ET.parse(ROOT / "deploy" / "local" / pom / "pom.xml").getroot()
+    return root.find(f"m:properties/m:{prop}", POM_NS).text.strip()
+
+
+def test_compose_parses(compose) -> None:
+    assert compose["services"], "no services"
+
+
+def test_every_image_is_pinned(services) -> None:
+    images = {name: spec["image"] for name, spec in services.items() if "image" in spec}
+    assert set(images) == set(services), "every service names its image (built ones too, with a version tag)"
+    for name, image in images.items():
+        tag = image_tag(image)
+        assert tag and tag != "latest" and re.search(r"\d", tag), f"{name}: {image} is not pinned to a version"
+    base = re.search(r"^FROM\s+(\S+)", (ROOT / "deploy" / "Dockerfile").read_text(), re.M).group(1)
+    assert re.search(r"\d", image_tag(base)), f"deploy/Dockerfile: {base} is not pinned to a version"
+
+
+def test_long_running_services_have_health_checks(services) -> None:
+    for name in set(services) - one_shot(services):
+        assert services[name].get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_named_volumes_are_declared(compose, services) -> None:
+    declared = set(compose.get("volumes") or {})
+    for name, spec in services.items():
+        for kind, source in volume_sources(spec):
+            assert kind != "volume" or source in declared, f"{name}: volume {source} is not declared"
+
+
+def test_repository_mounts_and_build_files_exist(services) -> None:
+    for name, spec in services.items():
+        for kind, source in volume_sources(spec):
+            assert kind != "bind" or (ROOT / source).exists(), f"{name}: {source} does not exist"
+        if build := spec.get("build"):
+            assert (ROOT / build["context"] / build["dockerfile"]).is_file(), f"{name}: no {build['dockerfile']}"
+
+
+def test_worker_scales(services) -> None:
+    worker = services["worker"]
+    assert "container_name" not in worker, "a fixed name stops `--scale worker=N`"
+    assert "ports" not in worker, "a published port stops `--scale worker=N`; Prometheus scrapes it inside"
+
+
+def test_built_image_version_is_the_package_version(services) -> None:
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert image_tag(image_of(services, "worker")) == version
+    assert image_of(services, "connector-replay") == image_of(services, "worker")
+
+
+def test_kafka_matches_the_local_broker(services) -> None:
+    assert image_tag(image_of(services, "kafka")) == local_version("kafka", "kafka.version")
+
+
+def test_elasticsearch_matches_the_local_server(services) -> None:
+    runner = local_version("elasticsearch", "runner.version")  # 7.10.2.0: Elasticsearch 7.10.2, runner build 0
+    server = runner.rsplit(".", 1)[0]
+    assert image_tag(image_of(services, "elasticsearch")) == server
+    assert image_tag(image_of(services, "es-certs")) == server
+
+
+@pytest.mark.parametrize(
+    ("service", "binaries"),
+    [("prometheus", ["prometheus"]), ("alertmanager", ["prometheus-alertmanager", "alertmanager"])],
+)
+def test_prometheus_tools_match_the_local_packages(services, service, binaries) -> None:
+    binary = next(filter(None, map(shutil.which, binaries)), None)  # Debian names Alertmanager's binary apart
+    if binary is None:
+        pytest.skip(f"{service} is not installed here")
+    output = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
+    local = re.search(r"version (\d+\.\d+\.\d+)", output.stdout + output.stderr).group(1)
+    assert image_tag(image_of(services, service)) == f"v{local}"
+
+
+def test_every_variable_is_documented(services) -> None:
+    documented = set(re.findall(r"^#?\s*([A-Za-z_][A-Za-z0-9_]*)=", ENV_EXAMPLE.read_text(), re.M))
+    text = COMPOSE_FILE.read_text()
+    required = {name for name, operator in VARIABLE.findall(text) if operator in ("", "?", ":?")}
+    defaulted = {name for name, _ in VARIABLE.findall(text)} - required
+    passed_on = {
+        key for spec in services.values() for key, value in (spec.get("environment") or {}).items() if value is None
+    }
+    assert required - documented == set(), "variables without a default must be in .env.example"
+    assert (defaulted | passed_on) - documented == set(), ".env.example documents every variable compose reads"
+
+
+def test_scrape_targets_match_the_services(services) -> None:
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    worker_sd = jobs["wirestream-worker"]["dns_sd_configs"][0]
+    assert worker_sd["names"] == ["worker"] and worker_sd["type"] == "A"
+    assert str(worker_sd["port"]) == str(services["worker"]["environment"]["WIRESTREAM_WORKER_WEB_PORT"])
+    port = services["connector-replay"]["environment"]["WIRESTREAM_CONNECTOR_METRICS_PORT"]
+    assert f"connector-replay:{port}" in jobs["wirestream-connectors"]["static_configs"][0]["targets"]
+
+
+def test_prometheus_config_is_valid(tmp_path) -> None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed here")
+    # rule_files name the path inside the container; point them at the repository's rules so
+    # promtool checks those too, whatever this machine has in /etc/prometheus.
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    config["rule_files"] = [str(ROOT / "deploy" / "prometheus" / "rules" / "*.yml")]
+    checked = tmp_path / "prometheus.yml"
+    checked.write_text(yaml.safe_dump(config))
+    result = subprocess.run([promtool, "check", "config", str(checked)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rules found" in result.stdout, "the repository's alert rules were not loaded"
+
+
+def test_alertmanager_config_is_valid() -> None:
+    amtool = shutil.which("amtool")
+    if amtool is None:
+        pytest.skip("amtool is not installed here")
+    result = subprocess.run([amtool, "check-config", str(ALERTMANAGER_CONFIG)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric names in a PromQL expression: identifiers that are not functions, keywords or labels."""
+    expr = re.sub(r'"[^"]*"', "", expr)  # strings
+    expr = re.sub(r"\{[^}]*\}|\[[^\]]*\]", "", expr)  # label matchers, ranges
+    expr = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", "", expr)  # label lists
+    names = re.findall(r"(?<![\w$])([A-Za-z_:][\w:]*)\b(?!\s*\()", expr)
+    return {name for name in names if name not in {"and", "or", "unless", "offset", "bool", "inf", "nan"}}
+
+
+def test_dashboard_queries_wirestream_metrics() -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert "Wirestream" in dashboard["description"]
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
+    assert exprs, "the dashboard has no queries"
+    for expr in exprs:
+        names = metric_names(expr)
+        assert names, f"no metric in {expr!r}"
+        assert all(name.startswith("wirestream_") for name in names), f"{expr!r} queries {sorted(names)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "docker-compose.yml",
+        ".env.example",
+        ".dockerignore",
+        "deploy/Dockerfile",
+        "deploy/prometheus/prometheus.yml",
+        "deploy/alertmanager/alertmanager.yml",
+        "deploy/grafana/provisioning/datasources/prometheus.yml",
+        "deploy/grafana/provisioning/dashboards/wirestream.yml",
+    ],
+)
+def test_files_say_where_they_come_from(path) -> None:
+    assert (ROOT / path).read_text().startswith("# Written for Wirestream"), path
