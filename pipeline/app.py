@@ -15,7 +15,8 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
 from pipeline.indexing import ElasticsearchIndexer
-from pipeline.parse import Rejected, parse
+from pipeline.parse import Rejected
+from pipeline.process import process
 from pipeline.raw import RawItem
 from pipeline.settings import get_settings
 
@@ -53,7 +54,7 @@ async def parse_stories(stream: faust.StreamT) -> None:
         message = event.message
         item = RawItem.from_kafka(message.key, message.value, message.headers)
         try:
-            record = parse(item, max_bytes=settings.max_story_bytes)
+            record = process(item, max_bytes=settings.max_story_bytes)
         except Rejected as rejected:
             await _dead_letter(message.key, item.value, item.headers(), "parse", rejected.reason, rejected.detail)
             continue

@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from connectors import cli as connectors_cli
 from pipeline.settings import get_settings
@@ -35,10 +36,21 @@ def main(argv: list[str] | None = None) -> int:
     topics = commands.add_parser("topics", help="create the pipeline's topics if they are missing")
     topics.set_defaults(handler=_topics)
 
+    process = commands.add_parser("process", help="run the story pipeline on files, print the records it would index")
+    process.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR")
+    process.add_argument("--source", default="local", help="publisher name recorded on every item")
+    process.set_defaults(handler=_process)
+
+    bench = commands.add_parser("bench", help="measure pipeline throughput on one core")
+    bench.add_argument("stage", choices=["parse"])
+    bench.add_argument("--count", type=int, default=3000, help="stories to generate from the samples")
+    bench.set_defaults(handler=_bench)
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)
     logging.getLogger("elasticsearch").setLevel(logging.WARNING)
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # logs pages without main text as errors
     return args.handler(args)
 
 
@@ -118,6 +130,33 @@ def _topics(_: argparse.Namespace) -> int:
     finally:
         admin.close()
     print(json.dumps({"created": [t.name for t in missing], "existing": sorted(existing & set(wanted))}))
+    return 0
+
+
+def _process(args: argparse.Namespace) -> int:
+    from pipeline.parse import Rejected
+    from pipeline.process import items_from_paths, process
+
+    if missing := [str(path) for path in args.paths if not path.exists()]:
+        print(json.dumps({"missing": missing}), file=sys.stderr)
+        return 2
+    max_bytes = get_settings().max_story_bytes
+    rejected = 0
+    for label, item in items_from_paths(args.paths, source=args.source):
+        try:
+            record = process(item, max_bytes=max_bytes)
+        except Rejected as refusal:
+            rejected += 1
+            print(json.dumps({"file": label, "rejected": refusal.reason, "detail": refusal.detail}), file=sys.stderr)
+            continue
+        print(json.dumps(record.to_dict(), ensure_ascii=False))
+    return 1 if rejected else 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pipeline.bench import bench_parse
+
+    print(json.dumps(bench_parse(args.count)))
     return 0
 
 

@@ -1,26 +1,42 @@
 """Raw item → story record, as a pure function. Anything that cannot be read raises `Rejected`.
 
-Supported so far: IPTC ninjs JSON and plain text. The caller (an agent, or `wirestream process`)
-turns a `Rejected` into a dead-letter record carrying the reason and the original bytes.
+The content type picks the format (IPTC ninjs JSON, NewsML-G2 XML, HTML pages, plain text); a missing
+or `application/octet-stream` type is sniffed from the text. The caller (an agent, or `wirestream
+process`) turns a `Rejected` into a dead-letter record carrying the reason and the original bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
+from pipeline.encoding import decode
+from pipeline.formats import ParsedStory, Rejected
+from pipeline.formats.html import parse_html
+from pipeline.formats.newsml import parse_newsml
+from pipeline.formats.ninjs import parse_ninjs
+from pipeline.formats.text import parse_text
+from pipeline.language import declared_language, detect_language
 from pipeline.raw import RawItem
 from pipeline.record import Dateline, Source, StoryRecord
 
-
-class Rejected(Exception):
-    """The item cannot become a story; `reason` is a short machine-readable code, `detail` says why."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+Parser = Callable[[str], ParsedStory]
+PARSERS: dict[str, Parser] = {
+    "application/json": parse_ninjs,
+    "application/ninjs+json": parse_ninjs,
+    "application/vnd.iptc.ninjs+json": parse_ninjs,
+    "application/xml": parse_newsml,
+    "text/xml": parse_newsml,
+    "application/vnd.iptc.g2.newsitem+xml": parse_newsml,
+    "application/vnd.iptc.g2.newsmessage+xml": parse_newsml,
+    "text/html": parse_html,
+    "application/xhtml+xml": parse_html,
+    "text/plain": parse_text,
+}
+_SNIFFED = ("", "application/octet-stream")
+_SNIFF_CHARS = 1024
 
 
 def parse(item: RawItem, *, max_bytes: int) -> StoryRecord:
@@ -29,108 +45,73 @@ def parse(item: RawItem, *, max_bytes: int) -> StoryRecord:
     if len(item.value) > max_bytes:
         raise Rejected("too_large", f"{len(item.value)} bytes is over the {max_bytes}-byte cap")
     media_type = item.content_type.split(";")[0].strip().lower()
-    if media_type == "application/json":
-        return _from_ninjs(item)
-    if media_type == "text/plain":
-        return _from_text(item)
-    raise Rejected("unsupported_content_type", f"no parser for {media_type!r}")
+    if media_type not in PARSERS and media_type not in _SNIFFED:
+        raise Rejected("unsupported_content_type", f"no parser for {media_type!r}")
+    text = decode(item.value, item.content_type).text
+    if not text.strip():
+        raise Rejected("empty", "the item holds only whitespace")
+    parser = PARSERS[media_type] if media_type in PARSERS else _sniff(text)
+    return _record(item, parser(text))
 
 
-def _decode(item: RawItem) -> str:
-    try:
-        return item.value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Rejected("bad_encoding", f"not valid UTF-8 at byte {exc.start}") from exc
+def _sniff(text: str) -> Parser:
+    """The format of an item that arrived without a usable content type, from how its text starts."""
+    head = text[:_SNIFF_CHARS].lstrip().lower()
+    if head.startswith(("{", "[")):
+        return parse_ninjs
+    if "<newsitem" in head or "<newsmessage" in head:
+        return parse_newsml
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head or "<p>" in head:
+        return parse_html
+    if head.startswith("<"):
+        return parse_newsml
+    return parse_text
 
 
-def _from_ninjs(item: RawItem) -> StoryRecord:
-    try:
-        doc = json.loads(_decode(item))
-    except json.JSONDecodeError as exc:
-        raise Rejected("malformed_json", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    if not isinstance(doc, dict):
-        raise Rejected("malformed_json", "a ninjs story must be a JSON object")
-    headline = str(doc.get("headline") or "").strip()
-    body = _paragraphs(str(doc.get("body_text") or ""))
-    if not headline or not body:
-        raise Rejected("missing_fields", "a story needs a headline and body_text")
-    byline = str(doc.get("byline") or "").strip()
-    return _record(
-        item,
-        source_item_id=str(doc.get("uri") or item.key),
-        headline=headline,
-        body=body,
-        authors=[byline] if byline else [],
-        published_at=_utc(doc.get("versioncreated") or doc.get("firstcreated"), item.received_at),
-        language=doc.get("language"),
-        agency=doc.get("copyrightholder"),
-        dateline=Dateline(place=doc.get("located")),
-        url=item.url,
-    )
-
-
-def _from_text(item: RawItem) -> StoryRecord:
-    lines = _paragraphs(_decode(item))
-    if len(lines) < 2:
-        raise Rejected("missing_fields", "plain text needs a headline line and at least one paragraph")
-    return _record(
-        item,
-        source_item_id=item.key,
-        headline=lines[0],
-        body=lines[1:],
-        authors=[],
-        published_at=_utc(None, item.received_at),
-        language=None,
-        agency=None,
-        dateline=Dateline(),
-        url=item.url,
-    )
-
-
-def _record(
-    item: RawItem,
-    *,
-    source_item_id: str,
-    headline: str,
-    body: list[str],
-    authors: list[str],
-    published_at: str,
-    language: str | None,
-    agency: str | None,
-    dateline: Dateline,
-    url: str | None,
-) -> StoryRecord:
-    source = Source(agency=agency, publisher=item.source, connector=item.connector, url=url)
+def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
+    url = item.url or story.url
+    source = Source(agency=story.agency, publisher=item.source, connector=item.connector, url=url)
+    language = declared_language(story.language) or detect_language(" ".join([story.headline, *story.body[:2]]))
     return StoryRecord(
-        story_id=hashlib.sha1(f"{item.source}\x00{source_item_id}".encode()).hexdigest()[:20],
+        story_id=hashlib.sha1(f"{item.source}\x00{story.item_id or item.key}".encode()).hexdigest()[:20],
         source=source,
-        headline=headline,
-        body=body,
-        published_at=published_at,
+        headline=story.headline,
+        body=story.body,
+        published_at=_utc(story.published, item.received_at),
         ingested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         url=url,
-        authors=authors,
-        dateline=dateline,
+        authors=story.authors,
+        dateline=Dateline(place=story.place),
         language=language,
+        captions=story.captions,
+        comments=story.comments,
         content_type=item.content_type,
         sources=[source],
     )
 
 
-def _paragraphs(text: str) -> list[str]:
-    return [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
-
-
-def _utc(value: object, fallback: str) -> str:
+def _utc(value: str | None, fallback: str) -> str:
     """ISO 8601 in UTC; unparseable or missing times fall back to when we received the item."""
     for candidate in (value, fallback):
-        if not candidate:
-            continue
-        try:
-            moment = datetime.fromisoformat(str(candidate).replace("Z", "+00:00"))
-        except ValueError:
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat(timespec="seconds")
+        if moment := _moment(candidate):
+            return moment.isoformat(timespec="seconds")
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _moment(text: str | None) -> datetime | None:
+    """An ISO 8601 or RFC 2822 (RSS) time in UTC; a time without a zone is taken as UTC."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (ValueError, TypeError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
+        return None

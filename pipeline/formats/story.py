@@ -1,0 +1,73 @@
+"""The last step every format shares: furniture out of the paragraphs, the dateline off the first one,
+author names out of the bylines, the agency settled, and a refusal when no story is left."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.formats import ParsedStory, Rejected
+from pipeline.formats.byline import authors
+from pipeline.formats.dateline import split_dateline
+from pipeline.formats.furniture import separate
+
+
+def assemble(
+    *,
+    headline: str,
+    paragraphs: Iterable[str],
+    captions: Iterable[str] = (),
+    bylines: Iterable[str] = (),
+    credits: Iterable[str] = (),
+    agency: str | None = None,
+    place: str | None = None,
+    site_name: str | None = None,
+    item_id: str | None = None,
+    published: str | None = None,
+    language: str | None = None,
+    url: str | None = None,
+    comments: Iterable[str] = (),
+    page: bool = False,
+) -> ParsedStory:
+    """A `ParsedStory` from one format's pieces; `agency` and `place` given by metadata win over the dateline's.
+    `page` says the paragraphs come from a web page (see `furniture.separate`)."""
+    headline = " ".join(headline.split())
+    if not headline:
+        raise Rejected("missing_fields", "no headline found")
+    separated = separate(paragraphs, page=page)
+    body = [paragraph for paragraph in separated.body if paragraph != headline]
+    if not body:
+        raise Rejected("missing_fields", "no story paragraphs found")
+    dateline = split_dateline(body[0])
+    if dateline is not None:
+        body[0] = dateline.rest
+    credit_names = [*credits, *separated.copyright_holders]
+    if dateline is not None and dateline.agency:
+        credit_names.append(dateline.agency)
+    if site_name:
+        credit_names.append(site_name)
+    return ParsedStory(
+        headline=headline,
+        body=body,
+        item_id=item_id,
+        authors=authors([*bylines, *separated.bylines], credit_names),
+        place=place or (dateline.place if dateline else None),
+        agency=agency or (dateline.agency if dateline else None) or _agency_credit(credit_names, site_name),
+        published=published,
+        language=language,
+        url=url,
+        captions=_distinct([*captions, *separated.captions]),
+        comments=list(comments),
+    )
+
+
+def _agency_credit(credit_names: list[str], site_name: str | None) -> str | None:
+    """The first copyright holder that is not the site carrying the story."""
+    site = (site_name or "").casefold()
+    for name in credit_names:
+        if name and (not site or (site not in name.casefold() and name.casefold() not in site)):
+            return name
+    return None
+
+
+def _distinct(texts: list[str]) -> list[str]:
+    return list(dict.fromkeys(text for text in texts if text))

@@ -1,0 +1,89 @@
+"""The shared per-item pipeline, the files it reads offline, and the `process` and `bench` commands."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.bench import bench_parse
+from pipeline.cli import main
+from pipeline.parse import parse
+from pipeline.process import items_from_paths, process
+from tests.conftest import ROOT, SAMPLES
+
+RAW = ROOT / "tests" / "data" / "raw"
+
+
+def without_times(record: dict[str, object]) -> dict[str, object]:
+    return {name: value for name, value in record.items() if name != "ingested_at"}
+
+
+def test_process_returns_the_parsed_record() -> None:
+    _, item = next(items_from_paths([RAW / "newsml-item.xml"], source="s"))
+    assert without_times(process(item, max_bytes=100_000).to_dict()) == without_times(
+        parse(item, max_bytes=100_000).to_dict()
+    )
+
+
+def test_directories_are_read_recursively_in_order_with_known_extensions_only() -> None:
+    labels = [label for label, _ in items_from_paths([RAW], source="s")]
+    assert labels == sorted(labels)
+    assert str(RAW / "bad" / "binary.txt") in labels
+    assert str(RAW / "README.md") not in labels
+    assert len(labels) == len([p for p in RAW.rglob("*") if p.suffix in (".html", ".json", ".xml", ".txt")])
+
+
+def test_content_type_comes_from_the_extension() -> None:
+    types = {Path(label).suffix: item.content_type for label, item in items_from_paths([RAW], source="s")}
+    assert types == {".html": "text/html", ".json": "application/json", ".xml": "application/xml", ".txt": "text/plain"}
+
+
+def test_a_jsonl_file_is_one_story_a_line() -> None:
+    lines = SAMPLES.read_text().splitlines()
+    items = list(items_from_paths([SAMPLES], source="s"))
+    assert [label for label, _ in items] == [f"{SAMPLES}:{n}" for n in range(1, len(lines) + 1)]
+    assert all(item.content_type == "application/json" for _, item in items)
+
+
+def test_process_command_prints_the_record_that_would_be_indexed(capsys: pytest.CaptureFixture[str]) -> None:
+    path = RAW / "partner-wordpress.html"
+    assert main(["process", str(path), "--source", "partner-daily"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    (printed,) = [json.loads(line) for line in out.splitlines()]
+    _, item = next(items_from_paths([path], source="partner-daily"))
+    assert without_times(printed) == without_times(process(item, max_bytes=2_000_000).to_dict())
+    body = " ".join(printed["body"])
+    assert len(printed["comments"]) == 6
+    for comment in printed["comments"]:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", comment):
+            assert sentence not in body
+    assert printed["body"][0].startswith("Ukrainian engineers restored electricity")
+
+
+def test_process_command_reports_rejections_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["process", str(RAW / "bad"), str(RAW / "ninjs-text.json")]) == 1
+    out, err = capsys.readouterr()
+    rejections = [json.loads(line) for line in err.splitlines()]
+    assert {Path(r["file"]).name for r in rejections} == {p.name for p in (RAW / "bad").iterdir()}
+    assert all(r["rejected"] and r["detail"] for r in rejections)
+    assert [json.loads(line)["headline"] for line in out.splitlines()] == [
+        "Belgian government agrees 2027 budget after marathon talks"
+    ]
+
+
+def test_process_command_refuses_missing_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["process", str(RAW / "no-such-file.json")]) == 2
+    assert "no-such-file.json" in capsys.readouterr().err
+
+
+def test_bench_parses_generated_stories_of_every_format() -> None:
+    result = bench_parse(26)
+    assert result["stories"] == 26
+    assert result["rejected"] == 0
+    formats = result["formats"]
+    assert set(formats) == {"html", "newsml", "ninjs", "text"}
+    assert sum(f["stories"] for f in formats.values()) == 26
+    assert all(f["stories_per_second"] > 0 and f["us_per_story"] > 0 for f in formats.values())
+    assert formats["ninjs"]["mean_item_bytes"] > 3000
