@@ -1,45 +1,24 @@
 """Replay connector: publishes a JSON-lines file of stories (one ninjs object a line) to `stories.raw`.
 
-For backfills, demos and benchmarks. The byte offset of the last acknowledged line is saved after
-every batch, so a restarted replay resumes where Kafka last confirmed and sends nothing twice itself.
+For backfills, demos and benchmarks. The byte offset after the last line of a batch is committed with
+the batch (`connectors.position`), so a restarted replay resumes exactly where the last committed batch
+ended and sends nothing twice itself, even when killed in the middle of a batch.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.identity import story_id
 from connectors.publisher import KafkaPublisher
 from pipeline.raw import RawItem, item_key
 
 log = logging.getLogger(__name__)
 CONNECTOR = "replay"
-
-
-@dataclass(slots=True)
-class ReplayPosition:
-    """Where in which file the last acknowledged batch ended; stored as JSON beside other state."""
-
-    path: Path
-
-    def load(self, source_file: Path) -> int:
-        if not self.path.exists():
-            return 0
-        saved = json.loads(self.path.read_text())
-        if saved.get("file") != str(source_file.resolve()):
-            return 0
-        return int(saved.get("offset", 0))
-
-    def save(self, source_file: Path, offset: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"file": str(source_file.resolve()), "offset": offset}))
-        tmp.replace(self.path)
 
 
 def read_items(path: Path, start: int, source: str) -> Iterator[tuple[RawItem, int]]:
@@ -56,7 +35,7 @@ def read_items(path: Path, start: int, source: str) -> Iterator[tuple[RawItem, i
                 continue
             yield (
                 RawItem(
-                    key=item_key(source, _item_id(text)),
+                    key=item_key(source, story_id(text)),
                     value=text,
                     source=source,
                     content_type="application/json",
@@ -66,62 +45,56 @@ def read_items(path: Path, start: int, source: str) -> Iterator[tuple[RawItem, i
             )
 
 
-def _item_id(line: bytes) -> str:
-    """The ninjs `uri` when the line has one, else a digest of the line, so keys are stable across replays."""
-    try:
-        doc = json.loads(line)
-        if isinstance(doc, dict) and doc.get("uri"):
-            return str(doc["uri"])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        pass  # unreadable lines still go to Kafka; the parser dead-letters them with a reason
-    return hashlib.sha1(line).hexdigest()
-
-
 def replay(
     path: Path,
     publisher: KafkaPublisher,
-    position: ReplayPosition,
     *,
     source: str,
     batch_size: int = 200,
     rate: float | None = None,
     follow: bool = False,
     poll_seconds: float = 1.0,
-    should_stop: callable = lambda: False,  # type: ignore[valid-type]
+    stop: threading.Event | None = None,
 ) -> int:
-    """Publish from the saved position to the end (or forever with follow); returns items sent."""
+    """Publish from the committed position to the end (or until stopped with follow); returns items sent.
+
+    The position part is the file's absolute path: one instance can replay several files in turn.
+    """
+    stop = stop or threading.Event()
+    part = str(path.resolve())
+    offset = int((publisher.committed().get(part) or {}).get("offset", 0))
     sent = 0
     started = time.monotonic()
-    while not should_stop():
-        offset = position.load(path)
+    while not stop.is_set():
         batch: list[RawItem] = []
         end = offset
         for item, end_of_line in read_items(path, offset, source):
             batch.append(item)
             end = end_of_line
             if len(batch) >= batch_size:
-                sent += _flush(publisher, position, path, batch, end)
+                offset = _flush(publisher, part, batch, end)
+                sent += len(batch)
                 batch = []
-                _pace(rate, sent, started)
-                if should_stop():
+                _pace(rate, sent, started, stop)
+                if stop.is_set():
                     return sent
-        sent += _flush(publisher, position, path, batch, end)
+        if batch:
+            offset = _flush(publisher, part, batch, end)
+            sent += len(batch)
         if not follow:
             return sent
-        time.sleep(poll_seconds)
+        stop.wait(poll_seconds)
     return sent
 
 
-def _flush(publisher: KafkaPublisher, position: ReplayPosition, path: Path, batch: list[RawItem], end: int) -> int:
-    if batch:
-        publisher.publish(batch)
-        position.save(path, end)
-        log.info("replay: %d items acknowledged, offset %d", len(batch), end)
-    return len(batch)
+def _flush(publisher: KafkaPublisher, part: str, batch: list[RawItem], end: int) -> int:
+    publisher.publish(batch, {part: {"offset": end}})
+    log.info("replay: %d items committed, offset %d", len(batch), end)
+    return end
 
 
-def _pace(rate: float | None, sent: int, started: float) -> None:
+def _pace(rate: float | None, sent: int, started: float, stop: threading.Event) -> None:
     if rate:
         ahead = sent / rate - (time.monotonic() - started)
         if ahead > 0:
-            time.sleep(ahead)
+            stop.wait(ahead)

@@ -44,8 +44,19 @@ class Settings(BaseSettings):
     index_refresh_interval: str = "1s"
 
     # Connectors
-    connector_metrics_port: int = 19108
+    # One /metrics port for whichever connector this process runs; unset, each connector has its own
+    # default (replay 19108, feeds 19109, watch 19110, push 19111: the ports Prometheus scrapes).
+    connector_metrics_port: int | None = None
     max_story_bytes: int = 2_000_000
+    # Compacted topic holding connector positions, written in the same transaction as the items.
+    positions_topic: str = "connectors.positions"
+    # HTTP push endpoint (`wirestream push`): it refuses to start without a token.
+    push_token: SecretStr | None = None
+    push_host: str = "0.0.0.0"
+    push_port: int = 8088
+    push_max_bytes: int = 10_000_000
+    push_rate_per_second: float = 20.0
+    push_burst: int = 40
 
 
 @lru_cache(maxsize=1)

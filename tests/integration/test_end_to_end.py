@@ -66,18 +66,20 @@ def test_sample_stories_travel_from_connector_to_search(
 
         worker_instance = f'instance="127.0.0.1:{TEST_WORKER_PORT}"'
         connector_instance = f'instance="127.0.0.1:{TEST_CONNECTOR_PORT}"'
+        # A scrape can land before the worker has counted every story: wait for the counters to catch up.
         indexed = wait_for(
-            lambda: prometheus_query(f"wirestream_stories_indexed_total{{{worker_instance}}}"),
+            lambda: _at_least(prometheus_query(f"wirestream_stories_indexed_total{{{worker_instance}}}"), len(VALID)),
             timeout=60,
-            what="Prometheus to scrape the worker",
+            what="Prometheus to scrape the worker's indexed count",
         )
-        assert float(indexed[0]["value"][1]) >= len(VALID)
+        assert float(indexed[0]["value"][1]) == len(VALID)
         sent = wait_for(
-            lambda: prometheus_query(
-                f'wirestream_connector_items_sent_total{{{connector_instance},connector="replay"}}'
+            lambda: _at_least(
+                prometheus_query(f'wirestream_connector_items_sent_total{{{connector_instance},connector="replay"}}'),
+                len(VALID) + 1,
             ),
             timeout=60,
-            what="Prometheus to scrape the connector",
+            what="Prometheus to scrape the connector's sent count",
         )
         assert float(sent[0]["value"][1]) == len(VALID) + 1
     finally:
@@ -104,6 +106,11 @@ def test_redelivery_overwrites_instead_of_duplicating(
     )
     assert indexed_count(es, settings) == len(VALID)
     assert {h["_id"] for h in _all(es, settings)} == set(before)
+
+
+def _at_least(result: list[dict], value: float) -> list[dict] | None:
+    """The query result once its first sample has reached `value`, else None (keep waiting)."""
+    return result if result and float(result[0]["value"][1]) >= value else None
 
 
 def _all(es: Elasticsearch, settings: Settings) -> list[dict]:
