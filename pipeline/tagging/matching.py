@@ -1,0 +1,97 @@
+"""Find gazetteer forms in running text: one Aho-Corasick pass, then word-boundary and case checks.
+
+The automaton holds every form folded (lowercase, curly apostrophes straightened: the same length as the text)
+and is built once; a story costs one pass over its text. A hit counts only when it does not start or end inside
+a word and its case fits the form as written (`cased`), so "US" never matches "us" nor "Chad" "chad". Where
+accepted hits overlap, the leftmost and then the longest wins ("South Korea" over "Korea", "New Mexico" over
+"Mexico"): the standard longest-match rule of gazetteer taggers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+T = TypeVar("T")
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def fold(text: str) -> str:
+    """Lowercase with straight apostrophes, keeping every character at its offset."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters ("İ") lowercase to two: keep those as they are
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered.translate(_APOSTROPHES)
+
+
+def ascii_variant(form: str) -> str:
+    """The form without diacritics ("Türkiye" → "Turkiye"), as it is often typed."""
+    return "".join(c for c in unicodedata.normalize("NFKD", form) if not unicodedata.combining(c))
+
+
+def cased(surface: str, form: str) -> bool:
+    """Whether text written as `surface` can be `form`: as written, with a capital first letter (a sentence
+    start), or in capitals when the form has four letters or more (headlines, datelines)."""
+    if "\u2019" in surface or "\u2018" in surface or "\u02bc" in surface:
+        surface = surface.translate(_APOSTROPHES)
+        form = form.translate(_APOSTROPHES)
+    if surface == form or surface == form[:1].upper() + form[1:]:
+        return True
+    return surface.isupper() and sum(c.isalpha() for c in form) >= 4
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class Match(Generic[T]):
+    start: int
+    end: int
+    surface: str  # as written in the text
+    form: str  # the gazetteer form it matched
+    value: T
+
+
+class Matcher(Generic[T]):
+    """Every form of a gazetteer in one automaton; `find` gives the non-overlapping matches in a text."""
+
+    def __init__(self, forms: Iterable[tuple[str, T]]) -> None:
+        by_key: dict[str, list[tuple[str, T]]] = {}
+        for form, value in forms:
+            by_key.setdefault(fold(form), []).append((form, value))
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in by_key.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        if by_key:
+            self._automaton.make_automaton()
+        self.size = len(by_key)
+
+    def find(self, text: str, folded: str | None = None) -> list[Match[T]]:
+        """Leftmost-longest matches that pass the boundary and case checks. `folded` is `fold(text)`, when the
+        caller has it already."""
+        if not self.size:
+            return []
+        candidates: list[Match[T]] = []
+        for last, (length, entries) in self._automaton.iter(fold(text) if folded is None else folded):
+            start, end = last - length + 1, last + 1
+            if _inside_word(text, start, end):
+                continue
+            surface = text[start:end]
+            for form, value in entries:
+                if cased(surface, form):
+                    candidates.append(Match(start, end, surface, form, value))
+                    break
+        candidates.sort(key=lambda m: (m.start, m.start - m.end))
+        chosen: list[Match[T]] = []
+        reach = 0
+        for match in candidates:
+            if match.start >= reach:
+                chosen.append(match)
+                reach = match.end
+        return chosen

@@ -1,0 +1,269 @@
+"""Actor tagging rules, one at a time, on short stories written for them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.record import Dateline, Source, StoryRecord
+from pipeline.tagging import actors
+from pipeline.tagging.actor_gazetteer import CONFIG, load, surname
+from pipeline.tagging.actors import slug, tag_actors
+from pipeline.tagging.storytext import story_text
+
+
+def story(*body: str, headline: str = "Talks go on", place: str | None = None, **fields) -> StoryRecord:
+    return StoryRecord(
+        story_id="s1",
+        source=Source(agency=fields.pop("agency", "Meridian Wire"), publisher="meridian", connector="feed"),
+        headline=headline,
+        body=list(body),
+        published_at="2026-11-20T09:00:00Z",
+        ingested_at="2026-11-20T09:00:01Z",
+        dateline=Dateline(place=place),
+        **fields,
+    )
+
+
+def tags(record: StoryRecord) -> dict[str, actors.ActorTag]:
+    return {tag.id: tag for tag in tag_actors(record)}
+
+
+def test_spelling_variants_resolve_to_one_actor():
+    found = tags(
+        story(
+            "President Volodymyr Zelenskyy said the strikes would go on.",
+            "“Russia must feel it,” Zelensky said.",
+            captions=["Ukraine's President Volodymyr Zelenskiy speaks in Kyiv."],
+        )
+    )
+    assert set(found) == {"volodymyr-zelenskyy"}
+    zelenskyy = found["volodymyr-zelenskyy"]
+    assert zelenskyy.aliases_seen == ("Volodymyr Zelenskyy", "Zelensky", "Volodymyr Zelenskiy")
+    assert zelenskyy.evidence.count == 3
+    assert (zelenskyy.country, zelenskyy.role, zelenskyy.kind) == ("UA", "head_of_state", "person")
+
+
+def test_full_name_then_surname_is_one_person():
+    found = tags(story("U.S. State Department spokesperson Tammy Bruce spoke.", "Bruce told reporters more."))
+    assert set(found) == {"us-state-department", "tammy-bruce"}
+    assert found["tammy-bruce"].aliases_seen == ("Tammy Bruce", "Bruce")
+    assert found["tammy-bruce"].evidence.kinds == ("name", "short")
+
+
+def test_a_surname_alone_never_introduces_an_actor():
+    assert tags(story("Bruce told reporters the deal was done.")) == {}
+
+
+def test_a_surname_in_the_headline_refers_forward_to_the_named_person():
+    found = tags(story("House Speaker Mike Johnson struck a deal.", headline="Johnson strikes deal"))
+    assert found["mike-johnson"].evidence.in_headline
+
+
+def test_a_title_before_a_listed_name_adds_no_second_actor():
+    found = tags(story("Russian President Vladimir Putin met Belgian Prime Minister Bart De Wever."))
+    assert set(found) == {"vladimir-putin", "bart-de-wever"}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor_id", "country", "role"),
+    [
+        (
+            "Kenyan Interior Minister Kipchumba Murkomen said 12 people died.",
+            "unlisted:kipchumba-murkomen",
+            "KE",
+            "government",
+        ),
+        (
+            "“We are ready,” said Kipchumba Murkomen, Kenya's interior minister.",
+            "unlisted:kipchumba-murkomen",
+            "KE",
+            "government",
+        ),
+        (
+            "Said the spokesperson for the ministry, Olga Petrova, on Monday.",
+            "unlisted:olga-petrova",
+            None,
+            "spokesperson",
+        ),
+        (
+            "The regional governor of Kursk, Alexander Khinshtein, said.",
+            "unlisted:alexander-khinshtein",
+            "RU",
+            "government",
+        ),
+        ("Saudi Finance Minister Mohammed al-Jadaan spoke.", "unlisted:mohammed-al-jadaan", "SA", "government"),
+        ("Lebanese President Joseph Aoun welcomed him.", "unlisted:joseph-aoun", "LB", "head_of_state"),
+        ("Venezuela's Foreign Minister Yvan Gil said.", "unlisted:yvan-gil", "VE", "foreign_minister"),
+        ("Houthi military spokesman Yahya Saree said.", "unlisted:yahya-saree", "YE", "spokesperson"),
+        ("finance minister Rachel Reeves spoke.", "unlisted:rachel-reeves", None, "government"),
+        ("Attorney General Pam Bondi said.", "unlisted:pam-bondi", None, "government"),
+    ],
+)
+def test_people_introduced_by_a_title_are_tagged_with_its_country_and_role(text, actor_id, country, role):
+    found = tags(story(text))
+    assert actor_id in found
+    assert (found[actor_id].country, found[actor_id].role, found[actor_id].kind) == (country, role, "person")
+
+
+def test_words_after_a_title_that_are_not_a_name_are_not_a_person():
+    assert tags(story("Ukraine's General Staff said on Monday.", "The president said nothing.")) == {}
+
+
+def test_later_mentions_of_a_titled_person_count_for_them():
+    found = tags(
+        story("Kenyan Interior Minister Kipchumba Murkomen spoke.", "Murkomen said more.", "Kipchumba Murkomen left.")
+    )
+    assert found["unlisted:kipchumba-murkomen"].evidence.count == 3
+    assert found["unlisted:kipchumba-murkomen"].evidence.kinds == ("title", "short", "name")
+
+
+def test_same_surname_different_people_stay_apart():
+    found = tags(
+        story(
+            "House Speaker Mike Johnson struck a deal.",
+            "Senator Ron Johnson, a Wisconsin Republican, said he would vote no. Johnson said it cost too much.",
+            "North Korean leader Kim Jong Un inspected troops. South Korean Prime Minister Kim Min-seok responded.",
+            "Kim said Seoul would act.",
+        )
+    )
+    assert set(found) == {"mike-johnson", "unlisted:ron-johnson", "kim-jong-un", "kim-min-seok"}
+    assert found["unlisted:ron-johnson"].aliases_seen == ("Ron Johnson", "Johnson")
+    assert found["mike-johnson"].evidence.count == 1
+    assert found["kim-min-seok"].aliases_seen == ("Kim Min-seok", "Kim")
+    assert found["kim-jong-un"].evidence.count == 1
+
+
+def test_ministries_named_with_their_country():
+    found = tags(
+        story(
+            "Russia's Defence Ministry said drones were downed.",
+            "The Chinese Foreign Ministry objected.",
+            "The U.S. Department of Agriculture said prices fell.",
+            "The Defense Department said nothing.",
+            "The Interior Ministry said 31 people were held.",
+            place="TBILISI",
+        )
+    )
+    assert set(found) == {
+        "unlisted:ru-ministry-defence",
+        "unlisted:cn-ministry-foreign",
+        "unlisted:us-ministry-agriculture",
+        "us-defense-department",
+        "unlisted:ge-ministry-interior",
+    }
+    ministry = found["unlisted:ru-ministry-defence"]
+    assert (ministry.name, ministry.kind, ministry.country, ministry.role) == (
+        "Ministry of Defence (Russia)",
+        "organisation",
+        "RU",
+        "ministry",
+    )
+
+
+def test_a_ministry_of_no_named_country_outside_a_dateline_is_not_tagged():
+    assert tags(story("The Interior Ministry said 31 people were held.")) == {}
+
+
+def test_bylines_photo_credits_comments_and_the_credited_agency_are_not_actors():
+    record = story(
+        "By Karoline Leavitt",
+        "TASS reported that Prime Minister Donald Tusk visited the border.",
+        "Reporting by Maria Zakharova in Warsaw; editing by Mark Rutte",
+        captions=["Soldiers near Kuznica. Photo: Dmitry Peskov/Reuters", "Donald Tusk in Warsaw. REUTERS/Kaja Kallas"],
+        comments=["Putin and Trump are to blame", "Zelensky too"],
+        authors=["Scott Bessent"],
+        agency="TASS",
+    )
+    assert set(tags(record)) == {"donald-tusk"}
+
+
+def test_organisations_and_metonym_actors():
+    found = tags(story("The Kremlin said NATO and the U.N. Security Council had been told, as had the IAEA."))
+    assert set(found) == {"ru-kremlin", "nato", "un-security-council", "iaea"}
+    assert found["nato"].country is None and found["nato"].role == "international_organisation"
+
+
+def test_a_story_about_an_actor_scores_above_a_passing_mention():
+    record = story(
+        "President Vladimir Putin said on Tuesday Russia was ready for talks.",
+        "Putin spoke after meeting officials. Putin added that sanctions had failed.",
+        "NATO declined to comment.",
+        headline="Putin says ready for talks",
+    )
+    found = tag_actors(record)
+    assert [tag.id for tag in found] == ["vladimir-putin", "nato"]
+    assert found[0].score > 0.75 and found[1].score < 0.1
+
+
+def test_tags_serialise_to_json():
+    (tag,) = tag_actors(story("Kenyan Interior Minister Kipchumba Murkomen spoke."))
+    assert json.loads(json.dumps(tag.to_dict())) == {
+        "id": "unlisted:kipchumba-murkomen",
+        "name": "Kipchumba Murkomen",
+        "kind": "person",
+        "country": "KE",
+        "role": "government",
+        "score": tag.score,
+        "aliases_seen": ["Kipchumba Murkomen"],
+        "evidence": {
+            "surfaces": ["Kipchumba Murkomen"],
+            "count": 1,
+            "first": len("Talks go on\n\nKenyan Interior Minister "),
+            "in_headline": False,
+            "in_dateline": False,
+            "kinds": ["title"],
+        },
+    }
+
+
+def test_unlisted_ids_are_stable_slugs():
+    assert slug("Wladyslaw Kosiniak-Kamysz") == "wladyslaw-kosiniak-kamysz"
+    assert slug("Sébastien Lecornu") == "sebastien-lecornu"
+    assert surname("Ferdinand Marcos Jr") == "Marcos"
+
+
+def test_the_gazetteer_is_built_once_per_process():
+    tag_actors(story("Putin spoke."))
+    before = actors.gazetteer.cache_info()
+    for _ in range(3):
+        tag_actors(story("Xi spoke."))
+    assert actors.gazetteer.cache_info().misses == before.misses
+
+
+def _broken(tmp_path: Path, old: str, new: str) -> Path:
+    path = tmp_path / "actors.toml"
+    text = CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('role = "head_of_state", aliases = ["Putin"]', 'role = "tsar", aliases = ["Putin"]', "tsar"),
+        ('country = "RU", role = "head_of_state"', 'country = "XX", role = "head_of_state"', "XX"),
+        ('aliases = ["Sergey Lavrov", "Lavrov"]', 'aliases = ["Sergey Lavrov", "Putin"]', "Putin"),
+        ('id = "mikhail-mishustin"', 'id = "vladimir-putin"', "twice"),
+    ],
+)
+def test_gazetteer_errors_are_refused(tmp_path: Path, old: str, new: str, message: str):
+    with pytest.raises(ValueError, match=message):
+        load(_broken(tmp_path, old, new))
+
+
+def test_a_new_gazetteer_line_is_all_it_takes_to_add_an_actor(tmp_path: Path):
+    line = (
+        '  { id = "ana-pop", name = "Ana Pop", kind = "person", country = "RO", role = "government", aliases = [] },\n'
+    )
+    path = _broken(tmp_path, "  # Russia\n", "  # Russia\n" + line)
+    loaded = load(path)
+    record = story("Ana Pop met the press.", "Pop said the plan would pass.")
+    found = loaded.matcher.find(story_text(record).text)
+    assert [(match.surface, match.value.__class__.__name__) for match in found] == [
+        ("Ana Pop", "Named"),
+        ("Pop", "Short"),
+    ]

@@ -1,0 +1,81 @@
+"""The matcher (one automaton pass, boundary and case checks, leftmost-longest) and the story text it reads."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.record import Dateline, Source, StoryRecord
+from pipeline.tagging.matching import Matcher, cased, fold
+from pipeline.tagging.storytext import blank_credits, story_text
+
+
+@given(st.text())
+def test_fold_keeps_every_character_at_its_offset(text):
+    assert len(fold(text)) == len(text)
+
+
+def test_fold_straightens_apostrophes():
+    assert fold("Côte d\u2019Ivoire") == "côte d'ivoire"
+
+
+def test_case_rules():
+    assert cased("US", "US") and not cased("us", "US") and not cased("Us", "US")
+    assert cased("The Kremlin", "the Kremlin") and cased("KYIV", "Kyiv")
+    assert not cased("turkey", "Turkey") and not cased("UK", "Uk")
+
+
+def test_leftmost_longest_non_overlapping_word_bounded_matches():
+    matcher = Matcher([("Korea", "KR"), ("South Korea", "KR-S"), ("Oman", "OM"), ("New York", "NY"), ("York", "Y")])
+    found = matcher.find("South Korea and Romania met in New York, not York.")
+    assert [(m.surface, m.value) for m in found] == [("South Korea", "KR-S"), ("New York", "NY"), ("York", "Y")]
+    assert [m.start for m in found] == [0, 31, 45]
+
+
+def test_a_match_rejected_by_case_does_not_hide_a_shorter_one():
+    matcher = Matcher([("The Gambia", "GM"), ("Gambia", "GM2")])
+    assert [m.value for m in matcher.find("the gambia river and Gambia")] == ["GM2"]
+
+
+def test_an_empty_matcher_finds_nothing():
+    assert Matcher([]).find("anything") == []
+
+
+def test_story_text_joins_headline_dateline_body_and_captions_but_not_comments_or_authors():
+    record = StoryRecord(
+        story_id="s",
+        source=Source(agency="A", publisher="p", connector="c"),
+        headline="Head",
+        body=["One.", "Two."],
+        published_at="",
+        ingested_at="",
+        authors=["Anna Kowalska"],
+        dateline=Dateline(place="KYIV"),
+        captions=["Cap."],
+        comments=["Comment."],
+    )
+    story = story_text(record)
+    assert story.text == "Head\n\nKYIV\n\nOne.\n\nTwo.\n\nCap."
+    assert [(s.kind, story.text[s.start : s.end]) for s in story.segments] == [
+        ("headline", "Head"),
+        ("dateline", "KYIV"),
+        ("body", "One."),
+        ("body", "Two."),
+        ("caption", "Cap."),
+    ]
+    assert story.segment_at(story.text.index("Two")).kind == "body"
+
+
+def test_credit_lines_are_blanked_in_place():
+    for line, kept in [
+        ("By Anna Kowalska", ""),
+        ("Reporting by Tom Baker in London; editing by Sarah White", ""),
+        ("(Additional reporting by Tom Baker in London)", ""),
+        ("Soldiers near Kuznica, Poland. Photo: John Smith/Reuters", "Soldiers near Kuznica, Poland."),
+        ("Tusk in Warsaw. REUTERS/Kacper Pempel", "Tusk in Warsaw."),
+        ("Biden in Kyiv. (AP Photo/Evan Vucci)", "Biden in Kyiv."),
+        ("Oil produced by Russia rose.", "Oil produced by Russia rose."),
+        ("By the end of the year Poland will be ready.", "By the end of the year Poland will be ready."),
+    ]:
+        blanked = blank_credits(line)
+        assert len(blanked) == len(line) and blanked.rstrip() == kept, line
