@@ -28,8 +28,10 @@ from pipeline.settings import Settings
 from tests.conftest import ROOT
 
 PROMETHEUS_URL = f"http://127.0.0.1:{os.environ.get('PROMETHEUS_PORT', '19090')}"
-TEST_WORKER_PORT = 6067  # scraped by the local Prometheus, beside the demo worker's 6066
-TEST_CONNECTOR_PORT = 19111
+# Scraped by the local Prometheus, beside the demo worker's 6066; overridable so that two test runs on one
+# machine do not collide (the Prometheus scrape checks then see nothing and fail).
+TEST_WORKER_PORT = int(os.environ.get("WIRESTREAM_TEST_WORKER_PORT", "6067"))
+TEST_CONNECTOR_PORT = int(os.environ.get("WIRESTREAM_TEST_CONNECTOR_PORT", "19111"))
 
 
 def _require(name: str, check: Callable[[], object]) -> None:
