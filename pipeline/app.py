@@ -1,12 +1,17 @@
-"""The Faust application: topics and agents only. All story logic lives in pure modules.
+"""The Faust application: topics, tables and agents only. All story logic lives in pure modules.
 
-stories.raw ──parse──▶ stories.enriched ──index──▶ Elasticsearch (alias `stories`)
-      └──────────── anything unreadable or refused ─────────▶ stories.dlq
+stories.raw ──parse+tag──▶ stories.parsed ──dedup──▶ stories.enriched ──index──▶ Elasticsearch (alias `stories`)
+      └──────────────── anything unreadable or refused ──────────────────────────▶ stories.dlq
+
+Parsing and tagging are per story and scale with the partitions of stories.raw. Dedup compares each story with
+every story in its window, so stories.parsed has one partition and the dedup tables live with it.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -14,10 +19,12 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 
 from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
+from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.indexing import ElasticsearchIndexer
 from pipeline.parse import Rejected
 from pipeline.process import process
 from pipeline.raw import RawItem
+from pipeline.record import StoryRecord
 from pipeline.settings import get_settings
 
 settings = get_settings()
@@ -26,20 +33,40 @@ app = faust.App(
     settings.app_id,
     broker=f"kafka://{settings.kafka_bootstrap}",
     store="memory://",
+    datadir=f"{settings.worker_data_dir}/{{conf.name}}-data",
     topic_partitions=settings.topic_partitions,
     web_host=settings.worker_web_host,
     web_port=settings.worker_web_port,
     producer_acks=-1,
+    broker_session_timeout=settings.worker_session_timeout,
     key_serializer="raw",
     value_serializer="raw",
 )
 setup_prometheus_sensors(app, pattern="/metrics", name_prefix="wirestream_faust")
 
 raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes)
+parsed_topic = app.topic(settings.parsed_topic, key_type=bytes, value_type=bytes, partitions=1)
 enriched_topic = app.topic(settings.enriched_topic, key_type=bytes, value_type=bytes)
 dlq_topic = app.topic(settings.dlq_topic, key_type=bytes, value_type=bytes)
 
+# Dedup state: the canonical stories and the items filed under them, changelog-backed so a restarted worker
+# recovers them. The band and fingerprint indexes are derived from the stories and rebuilt after recovery.
+_dedup_table_options: dict[str, Any] = {
+    "partitions": 1,
+    "schema": faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
+}
+dedup_stories = app.Table("dedup-stories", **_dedup_table_options)
+dedup_items = app.Table("dedup-items", **_dedup_table_options)
+deduplicator = Deduplicator(
+    load_config(), DedupStores(stories=dedup_stories, bands={}, fingerprints={}, items=dedup_items)
+)
+
 indexer = ElasticsearchIndexer(settings)
+
+
+@dedup_stories.on_recover
+async def rebuild_dedup_indexes() -> None:
+    deduplicator.reindex()
 
 
 @app.task
@@ -62,23 +89,42 @@ async def parse_stories(stream: faust.StreamT) -> None:
             await _dead_letter(message.key, item.value, item.headers(), "parse", "parser_error", repr(exc))
             continue
         metrics.STORIES_PARSED.inc()
-        await enriched_topic.send(key=record.story_id.encode(), value=json.dumps(record.to_dict()).encode())
+        await parsed_topic.send(key=record.story_id.encode(), value=json.dumps(record.to_dict()).encode())
+
+
+@app.agent(parsed_topic)
+async def dedupe_stories(stream: faust.StreamT) -> None:
+    evicted_at = time.monotonic()
+    async for event in stream.events():
+        message = event.message
+        try:
+            record = StoryRecord.from_dict(json.loads(message.value))
+            decision = deduplicator.dedupe(record)
+        except Exception as exc:  # a record dedup cannot read is kept with the reason, never dropped
+            await _dead_letter(message.key, message.value, [], "dedup", "dedup_error", repr(exc))
+            continue
+        metrics.DEDUP_OUTCOMES.labels(outcome=decision.outcome.value).inc()
+        story = decision.apply(record)
+        if decision.outcome is Outcome.NEW:  # tag counts are of distinct stories
+            metrics.count_tags(story.countries, story.actors)
+        await enriched_topic.send(key=story.story_id.encode(), value=json.dumps(story.to_dict()).encode())
+        if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
+            evicted_at = time.monotonic()
+            metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))
+        metrics.DEDUP_STORIES.set(len(dedup_stories))
 
 
 @app.agent(enriched_topic)
 async def index_stories(stream: faust.StreamT) -> None:
     async for batch in stream.take(settings.index_batch_size, within=settings.index_batch_seconds):
-        docs: dict[str, dict[str, Any]] = {}
-        for value in batch:
-            doc = json.loads(value)
-            docs[doc["story_id"]] = doc  # the last version of a story in a batch wins
-        for rejection in await indexer.write(list(docs.values())):
+        docs = [json.loads(value) for value in batch]
+        for rejection in await indexer.write(docs):
             await _dead_letter(
                 rejection.story_id.encode(),
-                json.dumps(docs[rejection.story_id]).encode(),
+                json.dumps(rejection.doc).encode(),
                 [],
                 "index",
-                f"es_{rejection.status}",
+                rejection.code,
                 rejection.reason,
             )
 
@@ -90,3 +136,7 @@ async def _dead_letter(
     await dlq_topic.send(
         key=key, value=value, headers=dead_letter_headers(headers, stage=stage, reason=reason, detail=detail)
     )
+
+
+# Spike alerting: windowed counts of new stories by country, actor and topic (agents, tables and timers).
+from pipeline.spikes import agent as _spikes  # noqa: E402,F401

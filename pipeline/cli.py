@@ -12,17 +12,19 @@ from pathlib import Path
 
 from connectors import cli as connectors_cli
 from pipeline.settings import get_settings
+from pipeline.spikes import cli as spikes_cli
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wirestream", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    worker = commands.add_parser("worker", help="run the Faust worker (parse, index)")
+    worker = commands.add_parser("worker", help="run the Faust worker (parse and tag, dedup, index)")
     worker.add_argument("--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"])
     worker.set_defaults(handler=_worker)
 
     connectors_cli.register(commands)
+    spikes_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
     search.add_argument("query")
@@ -41,10 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     process.add_argument("--source", default="local", help="publisher name recorded on every item")
     process.set_defaults(handler=_process)
 
-    bench = commands.add_parser("bench", help="measure pipeline throughput on one core")
-    bench.add_argument("stage", choices=["parse"])
-    bench.add_argument("--count", type=int, default=3000, help="stories to generate from the samples")
-    bench.set_defaults(handler=_bench)
+    from pipeline.benchmark import register as register_bench  # `bench` and its options live with the benchmark
+
+    register_bench(commands)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from pipeline.app import app
+
+    Path(get_settings().worker_data_dir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
 
     sys.argv = [
         "wirestream",
@@ -120,8 +123,14 @@ def _topics(_: argparse.Namespace) -> int:
     settings = get_settings()
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **kafka_security_options(settings))
     existing = set(admin.list_topics())
-    wanted = [settings.raw_topic, settings.enriched_topic, settings.dlq_topic]
-    missing = [NewTopic(t, settings.topic_partitions, 1) for t in wanted if t not in existing]
+    partitions = {
+        settings.raw_topic: settings.topic_partitions,
+        settings.parsed_topic: 1,  # dedup sees every story in one table partition
+        settings.enriched_topic: settings.topic_partitions,
+        settings.dlq_topic: settings.topic_partitions,
+    }
+    wanted = list(partitions)
+    missing = [NewTopic(t, partitions[t], 1) for t in wanted if t not in existing]
     try:
         if missing:
             admin.create_topics(missing)
@@ -151,13 +160,6 @@ def _process(args: argparse.Namespace) -> int:
             continue
         print(json.dumps(record.to_dict(), ensure_ascii=False))
     return 1 if rejected else 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from pipeline.bench import bench_parse
-
-    print(json.dumps(bench_parse(args.count)))
-    return 0
 
 
 if __name__ == "__main__":

@@ -131,19 +131,44 @@ class Method(StrEnum):
 class Decision:
     """What to do with one story. `story_id`, `version` and `sources` are the canonical story's after this
     story. `matched` is the story it was filed under, or for a new story the closest candidate that did not
-    qualify (None when there was none); `score` is the similarity to `matched` (0 without one)."""
+    qualify (None when there was none); `score` is the similarity to `matched` (0 without one). `first_seen` is
+    the canonical story's first story time (epoch seconds). `current` says the item's text is the canonical
+    story's text now (always for new stories and updates; for a redelivery, unless a newer version replaced it)."""
 
     outcome: Outcome
     story_id: str
     version: int
     sources: tuple[Source, ...]
     score: float
+    first_seen: float
+    current: bool
     matched: str | None = None
     method: Method | None = None
 
+    @property
+    def carries_text(self) -> bool:
+        """The record is the story's text to index (new, update, or a redelivery of the current text); otherwise
+        only the canonical story's sources change."""
+        return self.outcome in (Outcome.NEW, Outcome.UPDATE) or (self.outcome is Outcome.REDELIVERY and self.current)
+
     def apply(self, record: StoryRecord) -> StoryRecord:
-        """The record to index for a `new` story or an `update`: the canonical id, version and sources."""
-        return dataclasses.replace(record, story_id=self.story_id, version=self.version, sources=list(self.sources))
+        """The record under the canonical story: its id, version, sources and first-seen time, and this outcome.
+        A redelivery of the current text is the same document again, so indexing it twice changes nothing."""
+        return dataclasses.replace(
+            record,
+            story_id=self.story_id,
+            version=self.version,
+            sources=list(self.sources),
+            dedup={
+                "outcome": self.outcome.value,
+                "matched": self.matched,
+                "score": round(self.score, 4),
+                "method": self.method.value if self.method else None,
+                "item_id": record.story_id,
+                "carries_text": self.carries_text,
+            },
+            first_seen_at=datetime.fromtimestamp(self.first_seen, UTC).isoformat(timespec="seconds"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +202,8 @@ class Deduplicator:
         seen = self.stores.items.get(record.story_id)
         if seen is not None and (story := self._live(seen["canonical"], text.time)) is not None:
             if seen["text_digest"] == text.text_digest:
-                return _decision(Outcome.REDELIVERY, seen["canonical"], story, 1.0, Method.ITEM)
+                current = story["text_digest"] == text.text_digest
+                return _decision(Outcome.REDELIVERY, seen["canonical"], story, 1.0, Method.ITEM, current=current)
             score = float(self._scores(text, [story])[0])
             same_lineage = _in_lineage(source, story)
             return self._file(record, text, seen["canonical"], story, score, Method.ITEM, same_lineage=same_lineage)
@@ -207,6 +233,19 @@ class Deduplicator:
                     del self.stores.items[item]
             del self.stores.stories[story_id]
         return len(expired)
+
+    def reindex(self) -> None:
+        """Rebuild `bands` and `fingerprints` from `stories`. They are indexes derived from the stories, so the
+        worker keeps them in memory and rebuilds them after the stories table is recovered from its changelog,
+        instead of writing dozens of band keys to a changelog for every story."""
+        self.stores.bands.clear()
+        self.stores.fingerprints.clear()
+        for story_id, story in sorted(self.stores.stories.items(), key=lambda entry: entry[1]["first_seen"]):
+            self._band(
+                story_id, self._signer.band_keys(decode_signatures([story["signature"]], self.config.num_perm)[0])
+            )
+            for fingerprint in story["fingerprints"]:
+                self.stores.fingerprints.setdefault(fingerprint, story_id)
 
     def _text(self, record: StoryRecord) -> _Text:
         tokens = words(record.body)
@@ -268,7 +307,7 @@ class Deduplicator:
         self.stores.fingerprints[text.fingerprint] = record.story_id
         self.stores.items[record.story_id] = {"canonical": record.story_id, "text_digest": text.text_digest}
         matched, score = nearest or (None, 0.0)
-        return _decision(Outcome.NEW, record.story_id, story, score, None, matched=matched)
+        return _decision(Outcome.NEW, record.story_id, story, score, None, matched=matched, current=True)
 
     def _file(
         self,
@@ -308,7 +347,8 @@ class Deduplicator:
         self.stores.stories[story_id] = filed
         self.stores.fingerprints.setdefault(text.fingerprint, story_id)
         self.stores.items[record.story_id] = {"canonical": story_id, "text_digest": text.text_digest}
-        return _decision(Outcome.UPDATE if update else Outcome.DUPLICATE, story_id, filed, score, method)
+        outcome = Outcome.UPDATE if update else Outcome.DUPLICATE
+        return _decision(outcome, story_id, filed, score, method, current=update)
 
     def _band(self, story_id: str, keys: list[str]) -> None:
         for key in keys:
@@ -332,6 +372,7 @@ def _decision(
     score: float,
     method: Method | None,
     *,
+    current: bool,
     matched: str | None = None,
 ) -> Decision:
     return Decision(
@@ -340,6 +381,8 @@ def _decision(
         version=story["version"],
         sources=tuple(Source(**source) for source in story["sources"]),
         score=score,
+        first_seen=story["first_seen"],
+        current=current,
         matched=matched if outcome is Outcome.NEW else story_id,
         method=method,
     )

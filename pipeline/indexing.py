@@ -34,6 +34,11 @@ class IndexRejection:
     story_id: str
     status: int
     reason: str
+    doc: dict[str, Any]  # what was sent for it, for the dead-letter topic
+
+    @property
+    def code(self) -> str:
+        return f"es_{self.status}"
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
@@ -60,9 +65,43 @@ def index_template(alias: str, refresh_interval: str) -> dict[str, Any]:
     return {"index_patterns": [f"{alias}-*"], "template": {**body, "aliases": {alias: {}}}}
 
 
-def index_name(alias: str, published_at: str) -> str:
-    """Monthly indices by publication time, so a redelivered story lands on the same index and id."""
-    return f"{alias}-{published_at[:4]}.{published_at[5:7]}"
+def index_name(alias: str, doc: dict[str, Any]) -> str:
+    """Monthly indices by the time the story was first seen (publication time before dedup), so every version,
+    source and redelivery of a story lands on the same index and id."""
+    moment = doc.get("first_seen_at") or doc["published_at"]
+    return f"{alias}-{moment[:4]}.{moment[5:7]}"
+
+
+def language_fields() -> frozenset[str]:
+    """Languages with an analysed copy of the body (`body_<language>` fields of the template)."""
+    properties = json.loads(TEMPLATE_PATH.read_text())["mappings"]["properties"]
+    return frozenset(name.removeprefix("body_") for name in properties if name.startswith("body_"))
+
+
+def bulk_actions(alias: str, docs: list[dict[str, Any]], indexed_at: str, languages: frozenset[str]) -> list[dict]:
+    """Bulk actions for a batch of enriched records, one per story in arrival order of its first record.
+
+    A record that carries the story's text (`dedup.carries_text`) indexes the whole document; any other
+    (a duplicate, or a stale redelivery) only sets the story's sources, which are cumulative, so the newest
+    record of a story in a batch decides and replaying a batch gives the same documents."""
+    actions: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        story_id = doc["story_id"]
+        held = actions.get(story_id)
+        if (doc.get("dedup") or {}).get("carries_text", True):
+            source = {**doc, "indexed_at": indexed_at}
+            if (language := doc.get("language")) in languages:
+                source[f"body_{language}"] = doc["body"]
+            action = {"_op_type": "index", "_index": index_name(alias, doc), "_id": story_id, "_source": source}
+        elif held is not None and held["_op_type"] == "index":
+            held["_source"] = {**held["_source"], "sources": doc["sources"]}
+            continue
+        else:
+            update = {"sources": doc["sources"], "indexed_at": indexed_at}
+            action = {"_op_type": "update", "_index": index_name(alias, doc), "_id": story_id, "doc": update}
+        actions.pop(story_id, None)
+        actions[story_id] = action
+    return list(actions.values())
 
 
 class ElasticsearchIndexer:
@@ -70,6 +109,7 @@ class ElasticsearchIndexer:
         self.alias = settings.index_alias
         self.refresh_interval = settings.index_refresh_interval
         self.client = AsyncElasticsearch(**client_options(settings))
+        self.languages = language_fields()
 
     async def setup(self) -> None:
         async for attempt in _forever():
@@ -79,24 +119,17 @@ class ElasticsearchIndexer:
                 )
 
     async def write(self, docs: list[dict[str, Any]]) -> list[IndexRejection]:
-        """Index a batch; returns the documents Elasticsearch refused for good."""
+        """Index a batch of enriched records; returns what Elasticsearch refused for good."""
         started = time.perf_counter()
         indexed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        actions = [
-            {
-                "_op_type": "index",
-                "_index": index_name(self.alias, doc["published_at"]),
-                "_id": doc["story_id"],
-                "_source": {**doc, "indexed_at": indexed_at},
-            }
-            for doc in docs
-        ]
+        actions = bulk_actions(self.alias, docs, indexed_at, self.languages)
         rejections: list[IndexRejection] = []
         async for attempt in _forever():
             with attempt:
                 rejections = await self._bulk(actions)
         metrics.BULK_SECONDS.observe(time.perf_counter() - started)
-        metrics.STORIES_INDEXED.inc(len(docs) - len(rejections))
+        refused = {rejection.story_id for rejection in rejections}
+        metrics.STORIES_INDEXED.inc(sum(1 for a in actions if a["_op_type"] == "index" and a["_id"] not in refused))
         return rejections
 
     async def _bulk(self, actions: list[dict[str, Any]]) -> list[IndexRejection]:
@@ -108,13 +141,16 @@ class ElasticsearchIndexer:
             initial_backoff=0.5,
             max_backoff=10,
         )
+        sent = {action["_id"]: action for action in actions}
         rejections: list[IndexRejection] = []
         for error in errors:  # type: ignore[union-attr]
             item = next(iter(error.values()))
             status = int(item.get("status", 0))
             if status == 429 or status >= 500:
                 raise RetryableBulkError(f"status {status} for {item.get('_id')}")
-            rejections.append(IndexRejection(item.get("_id", ""), status, json.dumps(item.get("error"))[:1000]))
+            action = sent.get(item.get("_id", ""), {})
+            doc = action.get("_source") or action.get("doc") or {}
+            rejections.append(IndexRejection(item.get("_id", ""), status, json.dumps(item.get("error"))[:1000], doc))
         return rejections
 
     async def close(self) -> None:

@@ -1,6 +1,6 @@
 """The per-item pipeline that the worker and `wirestream process` share: raw item in, the record that
-would be indexed out. Later stages (dedup, tagging) plug in here, so offline output always matches what
-the worker indexes.
+would be indexed out (parse, then tag), so offline output always matches what the worker indexes; dedup needs
+the stream's state and happens in the worker only.
 
 Also reads stories from files for the offline command: the content type comes from the extension.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pipeline.enrich import enrich
 from pipeline.parse import parse
 from pipeline.raw import RawItem, item_key
 from pipeline.record import StoryRecord
@@ -26,8 +27,8 @@ CONNECTOR = "process"
 
 
 def process(item: RawItem, *, max_bytes: int) -> StoryRecord:
-    """The record for one raw item; raises `Rejected` for an item that cannot become a story."""
-    return parse(item, max_bytes=max_bytes)
+    """The tagged record for one raw item; raises `Rejected` for an item that cannot become a story."""
+    return enrich(parse(item, max_bytes=max_bytes))
 
 
 def items_from_paths(paths: Iterable[Path], *, source: str) -> Iterator[tuple[str, RawItem]]:

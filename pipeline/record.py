@@ -43,6 +43,13 @@ class StoryRecord:
     content_type: str = "application/octet-stream"
     version: int = 1
     sources: list[Source] = field(default_factory=list)
+    # Tagging (pipeline/enrich.py): `CountryTag.to_dict()` and `ActorTag.to_dict()`, most relevant first.
+    countries: list[dict[str, Any]] = field(default_factory=list)
+    actors: list[dict[str, Any]] = field(default_factory=list)
+    # Dedup (pipeline/dedupe.py): the outcome for this item, and when the canonical story was first seen
+    # (its index is chosen by that time, so every version and source lands on the same document).
+    dedup: dict[str, Any] | None = None
+    first_seen_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
     raw_topic: str = "stories.raw"
+    # Parsed and tagged stories on their way to dedup: one partition, so one dedup table sees every story.
+    parsed_topic: str = "stories.parsed"
     enriched_topic: str = "stories.enriched"
     dlq_topic: str = "stories.dlq"
     topic_partitions: int = 4
@@ -31,8 +33,15 @@ class Settings(BaseSettings):
     app_id: str = "wirestream"
     worker_web_port: int = 6066
     worker_web_host: str = "127.0.0.1"
+    # Faust's own files (table metadata); the tables themselves live in Kafka changelogs.
+    worker_data_dir: str = ".state/faust"
     index_batch_size: int = 500
     index_batch_seconds: float = 0.5
+    # How long the group waits for a worker that stopped heartbeating (killed, frozen) before handing its
+    # partitions to the others; Faust's default of 60 s leaves them idle that long.
+    worker_session_timeout: float = 15.0
+    # Dedup (thresholds and window in config/dedup.toml): how often the worker drops stories past the window.
+    dedup_evict_seconds: float = 60.0
 
     # Elasticsearch
     es_url: str = "http://127.0.0.1:9250"
@@ -57,6 +66,31 @@ class Settings(BaseSettings):
     push_max_bytes: int = 10_000_000
     push_rate_per_second: float = 20.0
     push_burst: int = 40
+
+    # Spike alerting (pipeline/spikes): alert records go to this topic and into this Elasticsearch index.
+    spikes_topic: str = "alerts.spikes"
+    alerts_index: str = "alerts"
+
+    # Security (pipeline/kafka_security.py, README "Security"): Kafka TLS client certificate and key (one PEM
+    # file may hold both), the key's password, and whether the broker's name must match its certificate.
+    kafka_ssl_certfile: str | None = None
+    kafka_ssl_keyfile: str | None = None
+    kafka_ssl_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Secrets may also come from files named by WIRESTREAM_<NAME>_FILE (Docker and Kubernetes secrets)."""
+        from pipeline.secrets import SecretFilesSource
+
+        return init_settings, env_settings, SecretFilesSource(settings_cls), dotenv_settings, file_secret_settings
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -53,8 +54,10 @@ def env(run_id: str) -> dict[str, str]:
         **os.environ,
         "WIRESTREAM_APP_ID": f"wirestream-{run_id}",
         "WIRESTREAM_RAW_TOPIC": f"{run_id}.stories.raw",
+        "WIRESTREAM_PARSED_TOPIC": f"{run_id}.stories.parsed",
         "WIRESTREAM_ENRICHED_TOPIC": f"{run_id}.stories.enriched",
         "WIRESTREAM_DLQ_TOPIC": f"{run_id}.stories.dlq",
+        "WIRESTREAM_POSITIONS_TOPIC": f"{run_id}.connectors.positions",
         "WIRESTREAM_INDEX_ALIAS": f"{run_id}-stories",
         "WIRESTREAM_WORKER_WEB_PORT": str(TEST_WORKER_PORT),
         "WIRESTREAM_CONNECTOR_METRICS_PORT": str(TEST_CONNECTOR_PORT),
@@ -104,18 +107,38 @@ def wirestream(*args: str) -> list[str]:
 def worker(env: dict[str, str], es: Elasticsearch, kafka_ready: None, tmp_path_factory: pytest.TempPathFactory):
     """A real Faust worker process for the session, stopped with SIGTERM at the end."""
     subprocess.run(wirestream("topics"), env=env, cwd=ROOT, check=True, capture_output=True)
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(wirestream("worker"), env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    process = start_worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
     try:
-        wait_for(lambda: _worker_assigned(env), timeout=90, what="the worker to join its group", log=log)
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start `wirestream worker` with `env`, its output appended to `log`; return once it holds partitions."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(wirestream("worker"), env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+
+        def assigned() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"the worker exited with {process.returncode}\n{log.read_text()[-3000:]}", pytrace=False)
+            return _worker_assigned(env)
+
+        wait_for(assigned, timeout=90, what="the worker to join its group", log=log)
+    except BaseException:
+        process.kill()
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _worker_assigned(env: dict[str, str]) -> bool:
@@ -165,3 +188,24 @@ def consume_all(settings: Settings, topic: str, *, expect: int, timeout: float =
     finally:
         consumer.close()
     return records
+
+
+def distinct_stories(count: int, *, seed: int, prefix: str) -> list[bytes]:
+    """`count` ninjs stories (JSON lines) whose bodies share no three-word run, so dedup keeps every one apart:
+    paragraphs of words drawn at random from a 2,000-word vocabulary of made-up words."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ren", "sa", "tu", "vo", "zel", "dra", "pin", "gor", "me", "ni", "ost", "bra"]
+    vocabulary = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(2600)})[:2000]
+    stories = []
+    for number in range(count):
+        body = [" ".join(rng.choices(vocabulary, k=rng.randint(40, 70))).capitalize() + "." for _ in range(4)]
+        document = {
+            "uri": f"urn:{prefix}:{number}",
+            "type": "text",
+            "language": "en",
+            "headline": f"{prefix} story {number}",
+            "versioncreated": "2026-11-20T09:00:00Z",
+            "body_text": "\n".join(body),
+        }
+        stories.append(json.dumps(document).encode())
+    return stories

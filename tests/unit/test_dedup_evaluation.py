@@ -106,7 +106,10 @@ def partner_item(
         for n, text in enumerate(EDITS["comments"])
     )
     related = "\n".join(f'<li><a href="/s{n}">{html.escape(text)}</a></li>' for n, text in enumerate(others[1:4]))
+    publisher = site.lower().replace(" ", "-")
+    url = f"https://{publisher}.example/world/{story['id']}-{kind}"
     page = PAGE.substitute(
+        url=html.escape(url),
         headline=html.escape(headline),
         site=html.escape(site),
         published=_at(story, minutes),
@@ -115,8 +118,6 @@ def partner_item(
         comments=comments,
         comment_count=len(EDITS["comments"]),
     )
-    publisher = site.lower().replace(" ", "-")
-    url = f"https://{publisher}.example/world/{story['id']}-{kind}"
     return RawItem(
         key=item_key(publisher, url),
         value=page.encode("utf-8"),

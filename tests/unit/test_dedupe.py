@@ -122,6 +122,46 @@ def test_apply_gives_the_record_to_index_under_the_canonical_story(dedup):
     assert indexed.body == update.body
 
 
+def test_apply_records_the_outcome_and_the_canonical_first_seen_time(dedup):
+    dedup.dedupe(story("a", BODY))
+    copy = story("p", BODY, source=PARTNER, at=T0 + timedelta(hours=30))
+    decision = dedup.dedupe(copy)
+    indexed = decision.apply(copy)
+    assert indexed.first_seen_at == T0.isoformat()
+    assert indexed.dedup == {
+        "outcome": "duplicate",
+        "matched": "a",
+        "score": 1.0,
+        "method": "exact",
+        "item_id": "p",
+        "carries_text": False,
+    }
+
+
+def test_a_redelivery_carries_text_only_while_its_text_is_the_current_one(dedup):
+    first = story("a", BODY)
+    assert dedup.dedupe(first).carries_text
+    again = dedup.dedupe(first)
+    assert (again.outcome, again.carries_text) == (Outcome.REDELIVERY, True)
+    dedup.dedupe(story("a-1", [*BODY, QUAKE["update"]], at=T0 + timedelta(hours=1)))
+    stale = dedup.dedupe(first)  # the first version redelivered after the update replaced its text
+    assert (stale.outcome, stale.version, stale.carries_text) == (Outcome.REDELIVERY, 2, False)
+
+
+def test_reindex_rebuilds_the_derived_stores_from_the_stories_alone(dedup):
+    dedup.dedupe(story("a", BODY))
+    dedup.dedupe(story("a-1", [*BODY, QUAKE["update"]], at=T0 + timedelta(hours=1)))
+    dedup.dedupe(story("p", BODY, source=PARTNER))
+    dedup.dedupe(story("r", RESCUE["body"], headline=RESCUE["headline"]))
+    built = {name: dict(getattr(dedup.stores, name)) for name in ("bands", "fingerprints")}
+    dedup.stores.bands.clear()
+    dedup.stores.fingerprints.clear()
+    dedup.reindex()
+    assert {name: dict(getattr(dedup.stores, name)) for name in built} == built
+    # and decisions after a rebuild are the same as before it
+    assert dedup.dedupe(story("q", BODY, source=SECOND_PARTNER)).story_id == "a"
+
+
 def test_a_corrected_name_and_a_rewritten_headline_are_updates(dedup):
     dedup.dedupe(story("a", [p.replace(QUAKE["name"], QUAKE["misspelt"]) for p in BODY]))
     corrected = dedup.dedupe(story("a-c", BODY, at=T0 + timedelta(minutes=30)))

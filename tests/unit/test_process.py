@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.bench import bench_parse
 from pipeline.cli import main
+from pipeline.enrich import enrich
 from pipeline.parse import parse
 from pipeline.process import items_from_paths, process
 from tests.conftest import ROOT, SAMPLES
@@ -19,11 +20,25 @@ def without_times(record: dict[str, object]) -> dict[str, object]:
     return {name: value for name, value in record.items() if name != "ingested_at"}
 
 
-def test_process_returns_the_parsed_record() -> None:
+def test_process_returns_the_parsed_record_with_its_tags() -> None:
     _, item = next(items_from_paths([RAW / "newsml-item.xml"], source="s"))
-    assert without_times(process(item, max_bytes=100_000).to_dict()) == without_times(
-        parse(item, max_bytes=100_000).to_dict()
-    )
+    record = process(item, max_bytes=100_000)
+    assert without_times(record.to_dict()) == without_times(enrich(parse(item, max_bytes=100_000)).to_dict())
+    assert record.countries and record.countries == sorted(record.countries, key=lambda tag: -tag["score"])
+
+
+def test_process_tags_only_what_the_story_says_not_its_comments(capsys: pytest.CaptureFixture[str]) -> None:
+    """The partner page's readers argue about Germany, Berlin and Chancellor Merz; the story is about Ukraine."""
+    assert main(["process", str(RAW / "partner-wordpress.html"), "--source", "partner-daily"]) == 0
+    (printed,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    comments = " ".join(printed["comments"])
+    assert "Germany" in comments and "Merz" in comments
+    assert printed["dateline"] == {"place": "KYIV", "country": "UA"}
+    codes = [tag["code"] for tag in printed["countries"]]
+    assert codes[0] == "UA"
+    assert "DE" not in codes
+    assert "friedrich-merz" not in [actor["id"] for actor in printed["actors"]]
+    assert all(tag["evidence"]["count"] >= 1 for tag in printed["countries"] + printed["actors"])
 
 
 def test_directories_are_read_recursively_in_order_with_known_extensions_only() -> None:
