@@ -105,7 +105,7 @@ def _list(args: argparse.Namespace) -> int:
         body={
             "size": args.size,
             "sort": [{"published_at": "desc"}],
-            "_source": ["story_id", "published_at", "headline", "source.publisher", "version"],
+            "_source": ["story_id", "published_at", "headline", "source.publisher", "version", "countries.code", "actors.name"],
         },
     )
     print(json.dumps({"total": result["hits"]["total"]["value"]}))
