@@ -20,6 +20,7 @@ from datasketch import MinHash
 from pipeline.formats.dateline import split_dateline
 
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # datasketch's default since 2.0: a 32-bit bijective permutation per hash function, values stored as uint32.
 SCHEME = "affine32"
 _SIGNATURE_DTYPE = np.dtype("<u4")
@@ -33,9 +34,13 @@ def words(paragraphs: Sequence[str]) -> list[str]:
     dateline = split_dateline(paragraphs[0])
     first = dateline.rest if dateline is not None else paragraphs[0]
     text = "\n".join([first, *paragraphs[1:]])
-    if not text.isascii():
-        text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    if not text.isascii():  # accents go; only non-ASCII runs are looked at (a curly quote made this the hot spot)
+        text = _NON_ASCII.sub(_without_combining, unicodedata.normalize("NFKD", text))
     return _WORD.findall(text.casefold())
+
+
+def _without_combining(run: re.Match[str]) -> str:
+    return "".join(char for char in run[0] if not unicodedata.combining(char))
 
 
 def digest(tokens: Sequence[str]) -> str:
@@ -47,7 +52,9 @@ def shingles(tokens: Sequence[str], size: int) -> set[bytes]:
     """The distinct overlapping runs of `size` words; a text shorter than that is one shingle."""
     if len(tokens) <= size:
         return {" ".join(tokens).encode("utf-8")} if tokens else set()
-    return {" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)}
+    if size == 3:  # the configured size: an f-string over zipped words builds the set in half the time of slices
+        return {f"{a} {b} {c}".encode() for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)}
+    return {" ".join(run).encode() for run in zip(*(tokens[k:] for k in range(size)), strict=False)}
 
 
 def encode_signature(signature: np.ndarray) -> str:
