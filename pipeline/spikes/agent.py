@@ -1,22 +1,26 @@
 """Spike alerting in the worker: the Faust shell around pipeline/spikes (all logic lives in the pure modules).
 
-stories.enriched ──keys of new stories──▶ <app>-spike-mentions (keyed by kind:key)
+stories.enriched ──keys of new stories──▶ <app>-spike-mentions (partitioned by kind:key; one message a story
+                                           and partition)
     ──windowed counts + detector──▶ alerts.spikes ──▶ Elasticsearch index `alerts`
                                  └─▶ /metrics: top keys' scores (wirestream_spike_*)
 
-The mentions topic is partitioned by key, so each key's window counts (a hopping table of distinct stories) and
-detector state (a table) live in one partition, changelog-backed: a restarted worker resumes every baseline. The
+The mentions topic is partitioned by key, so each key's counts (a tumbling table of distinct stories a hop, merged
+into the window when read: one changelog write a mention instead of one per window) and detector state (a table)
+live in one partition, changelog-backed: a restarted worker resumes every baseline. The
 leader sends every partition a sweep message each `sweep_seconds`; its owner then forgets keys that decayed back
 to the prior (tables can only change inside stream processing, on the partition that owns the key).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import time
 import zlib
+from collections import defaultdict
 
 import faust
 
@@ -28,7 +32,7 @@ from pipeline.spikes.config import load_config
 from pipeline.spikes.detector import SpikeDetector
 from pipeline.spikes.indexing import AlertIndexer
 from pipeline.spikes.leaderboard import Leaderboard
-from pipeline.spikes.mentions import Mention, add_story, count, mentions, top_stories
+from pipeline.spikes.mentions import Mention, add_story, count, mentions, merged, top_stories
 from pipeline.spikes.terms import TermExtractor
 
 log = logging.getLogger(__name__)
@@ -51,9 +55,9 @@ spikes_topic = app.topic(
     settings.spikes_topic, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions, internal=True
 )
 
-# Distinct stories per key in hopping windows; a window's value is a mentions.WindowStories.
-story_windows = app.Table("spike-windows", default=dict, partitions=settings.topic_partitions, schema=_json).hopping(
-    config.window_seconds, config.hop_seconds, expires=config.window_seconds
+# Distinct stories per key and hop; a hop's value is a mentions.WindowStories.
+story_hops = app.Table("spike-hops", default=dict, partitions=settings.topic_partitions, schema=_json).tumbling(
+    config.hop_seconds, expires=config.window_seconds + config.hop_seconds
 )
 detector_states = app.Table("spike-detector", partitions=settings.topic_partitions, schema=_json)
 detector = SpikeDetector(config, detector_states)
@@ -81,10 +85,12 @@ async def spot_mentions(stream: faust.StreamT) -> None:
         except Exception:  # a record spikes cannot read must not stop the stream; it is indexed all the same
             log.exception("spikes: story %r not counted", event.key)
             continue
+        by_partition: dict[int, list[Mention]] = defaultdict(list)
         for mention in found:
-            key = mention.spike_key.encode()
+            by_partition[partition_of(mention.spike_key.encode())].append(mention)
+        for partition, group in by_partition.items():
             await mentions_topic.send(
-                key=key, value=mention.to_json(), partition=partition_of(key), timestamp=mention.at
+                key=str(partition).encode(), value=Mention.to_json(group), partition=partition, timestamp=group[0].at
             )
 
 
@@ -96,17 +102,24 @@ async def detect_spikes(stream: faust.StreamT) -> None:
             mine = [key for key in list(detector_states.keys()) if partition_of(key.encode()) == message.partition]
             detector.forget(mine, message.timestamp)
             continue
-        mention = Mention.from_json(message.value)
-        windows = story_windows[mention.spike_key]
-        windows.apply(_add_story, [mention.relevance, mention.story_id, mention.headline, mention.at])
-        window = windows.delta(config.window_seconds - config.hop_seconds)  # the one ending with the story's hop
-        hop = detector.bucket_of(mention.at)
-        reading = detector.observe(mention.spike_key, mention.at, count(window, since=hop), count(window))
-        leaderboard.update(mention.kind, mention.key, reading)
-        if reading.alert:
-            alert = SpikeAlert.from_reading(mention.kind, mention.key, mention.name, reading, top_stories(window))
-            metrics.SPIKE_ALERTS.labels(kind=str(mention.kind)).inc()
-            await spikes_topic.send(key=alert.alert_id.encode(), value=json.dumps(alert.to_dict()).encode())
+        for mention in Mention.from_json(message.value):
+            await _observe(mention)
+        await asyncio.sleep(0)  # let the other agents run between stories
+
+
+async def _observe(mention: Mention) -> None:
+    hops = story_hops[mention.spike_key]
+    hops.apply(_add_story, [mention.relevance, mention.story_id, mention.headline, mention.at])
+    window = merged(
+        [hops.delta(back * config.hop_seconds) for back in range(config.buckets_per_window)], config.top_stories
+    )
+    hop = detector.bucket_of(mention.at)
+    reading = detector.observe(mention.spike_key, mention.at, count(window, since=hop), count(window))
+    leaderboard.update(mention.kind, mention.key, reading)
+    if reading.alert:
+        alert = SpikeAlert.from_reading(mention.kind, mention.key, mention.name, reading, top_stories(window))
+        metrics.SPIKE_ALERTS.labels(kind=str(mention.kind)).inc()
+        await spikes_topic.send(key=alert.alert_id.encode(), value=json.dumps(alert.to_dict()).encode())
 
 
 @app.agent(spikes_topic)

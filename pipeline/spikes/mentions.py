@@ -4,9 +4,9 @@ A story counts once, when dedup first sees it (`dedup.outcome == "new"`): update
 sources and redeliveries are the same story and never inflate a count. A country or actor counts when the story is
 about it (tag relevance at least `min_tag_score`), a topic for each of the story's terms (pipeline/spikes/terms.py).
 
-A window's value in the Faust count table is a `WindowStories`: its distinct stories with their times (so a mention
+Each hop's value in the Faust count table is a `WindowStories`: its distinct stories with their times (so a mention
 delivered twice still counts once, and the count of any hop of the window is known whatever order the stories came
-in) and the few most relevant, for the alert record.
+in) and the few most relevant, for the alert record; `merged` makes a window of its hops.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ class Mention:
     def spike_key(self) -> str:
         return spike_key(self.kind, self.key)
 
-    def to_json(self) -> bytes:
-        return json.dumps(asdict(self)).encode()
+    @staticmethod
+    def to_json(mentions: list[Mention]) -> bytes:
+        """One message for several mentions (a story's keys that share a partition)."""
+        return json.dumps([asdict(mention) for mention in mentions]).encode()
 
     @classmethod
-    def from_json(cls, value: bytes) -> Mention:
-        data = json.loads(value)
-        return cls(**{**data, "kind": Kind(data["kind"])})
+    def from_json(cls, value: bytes) -> list[Mention]:
+        return [cls(**{**data, "kind": Kind(data["kind"])}) for data in json.loads(value)]
 
 
 def mentions(record: dict[str, Any], extractor: TermExtractor, min_tag_score: float) -> list[Mention]:
@@ -76,6 +77,20 @@ def add_story(window: WindowStories | dict[str, Any], story: list[Any], keep: in
         return WindowStories(stories=stories, top=window["top"])
     top = sorted([*window.get("top", []), [relevance, story_id, headline]], key=lambda entry: -entry[0])[:keep]
     return WindowStories(stories={**stories, story_id: at}, top=top)
+
+
+def merged(hops: list[WindowStories | dict[str, Any]], keep: int) -> WindowStories:
+    """The window made of its hops, newest hop first (the count table keeps one value a hop, so a story costs one
+    write, not one per window it falls in): their distinct stories and the most relevant of them, earlier stories
+    first among equals."""
+    stories: dict[str, float] = {}
+    entries: dict[str, list[Any]] = {}
+    for hop in reversed(hops):
+        stories.update(hop.get("stories", {}))
+        for entry in hop.get("top", []):
+            entries.setdefault(entry[1], entry)
+    top = sorted(entries.values(), key=lambda entry: -entry[0])[:keep]
+    return WindowStories(stories=stories, top=top)
 
 
 def count(window: WindowStories | dict[str, Any], since: float = float("-inf")) -> int:

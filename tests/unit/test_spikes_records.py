@@ -16,7 +16,7 @@ from pipeline.spikes.cli import register
 from pipeline.spikes.config import load_config
 from pipeline.spikes.detector import Reading
 from pipeline.spikes.leaderboard import Leaderboard
-from pipeline.spikes.mentions import Mention, add_story, count, mentions, top_stories
+from pipeline.spikes.mentions import Mention, add_story, count, mentions, merged, top_stories
 from pipeline.spikes.metrics import SpikeGauges
 from pipeline.spikes.terms import TermExtractor
 
@@ -62,8 +62,19 @@ def test_only_new_stories_count(extractor: TermExtractor, outcome: str) -> None:
 
 
 def test_mention_messages_round_trip(extractor: TermExtractor) -> None:
-    for mention in mentions(record(), extractor, min_tag_score=0.4):
-        assert Mention.from_json(mention.to_json()) == mention
+    found = mentions(record(), extractor, min_tag_score=0.4)
+    assert len(found) > 1
+    assert Mention.from_json(Mention.to_json(found)) == found
+
+
+def test_a_window_is_the_union_of_its_hops() -> None:
+    add = functools.partial(add_story, keep=2)
+    first = add(add({}, [0.5, "a", "A", AT]), [0.9, "b", "B", AT + 10])
+    second = add(add({}, [0.7, "c", "C", AT + 70]), [0.9, "b", "B", AT + 10])  # b redelivered in a later hop
+    window = merged([second, first, {}], keep=2)
+    assert count(window) == 3
+    assert count(window, since=AT + 60) == 1
+    assert top_stories(window) == [AlertStory("b", "B"), AlertStory("c", "C")]
 
 
 def test_a_window_counts_distinct_stories_and_keeps_the_most_relevant() -> None:
