@@ -162,11 +162,11 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _push(args: argparse.Namespace) -> int:
-    from aiohttp import web
+    import asyncio
 
     from connectors import metrics
     from connectors.publisher import KafkaPublisher
-    from connectors.push import RateLimiter, create_app
+    from connectors.push import RateLimiter, create_app, serve
 
     settings = get_settings()
     if settings.push_token is None or not settings.push_token.get_secret_value().strip():
@@ -184,6 +184,6 @@ def _push(args: argparse.Namespace) -> int:
     )
     host, port = args.host or settings.push_host, args.port or settings.push_port
     log.info("push: POST /stories on %s:%d", host, port)
-    web.run_app(app, host=host, port=port, shutdown_timeout=30, print=None)  # SIGTERM: finish requests, then exit
+    asyncio.run(serve(app, host, port, shutdown_timeout=30))  # SIGTERM: finish requests, then exit
     print(json.dumps({"connector": "push", "stopped": True}))
     return 0

@@ -30,6 +30,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, stop_never,
 
 from connectors import metrics
 from connectors.position import Position, PositionStore, covers
+from pipeline.kafka_security import kafka_python_options
 from pipeline.raw import RawItem
 from pipeline.settings import Settings
 
@@ -52,15 +53,8 @@ class PublishError(Exception):
 
 
 def kafka_security_options(settings: Settings) -> dict[str, object]:
-    options: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_sasl_mechanism:
-        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        options["sasl_plain_username"] = settings.kafka_sasl_username
-        if settings.kafka_sasl_password:
-            options["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
-    if settings.kafka_ssl_cafile:
-        options["ssl_cafile"] = settings.kafka_ssl_cafile
-    return options
+    """SASL/TLS options for every kafka-python client of a connector (see `pipeline.kafka_security`)."""
+    return kafka_python_options(settings)
 
 
 def _retriable(exc: BaseException) -> bool:

@@ -11,15 +11,19 @@ overwrites rather than duplicates).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
 import re
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 from connectors import metrics
 from connectors.identity import story_id
@@ -42,11 +46,17 @@ SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def bearer_matches(header: str | None, token: str) -> bool:
-    """Constant-time comparison, so response timing tells nothing about how much of a guess was right."""
+    """Constant-time comparison, so response timing tells nothing about how much of a guess was right.
+
+    Digests of equal length are compared, so not even the token's length shows in the timing."""
     scheme, _, presented = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not presented:
         return False
-    return hmac.compare_digest(presented.strip().encode(), token.encode())
+    return hmac.compare_digest(_digest(presented.strip()), _digest(token))
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).digest()
 
 
 class RateLimiter:
@@ -118,6 +128,90 @@ def error(status: int, code: str, detail: str, **headers: str) -> web.Response:
     return web.json_response({"error": code, "detail": detail}, status=status, headers=headers)
 
 
+# Fixed texts for errors aiohttp raises itself (unknown path, wrong method, a request it cannot parse): its own
+# bodies quote the offending bytes of the request back.
+HTTP_ERRORS = {
+    400: ("bad_request", "the request is not valid HTTP"),
+    404: ("not_found", "POST /stories or GET /healthz"),
+    405: ("method_not_allowed", "POST /stories or GET /healthz"),
+    413: ("too_large", "the request is too large"),
+    431: ("headers_too_large", "the request headers are too large"),
+}
+SERVER_ERROR = ("internal_error", "the request could not be handled; send it again")
+
+
+def fixed_error(status: int) -> web.Response:
+    """A JSON error with our own words for a status, never anything of the request's."""
+    code, detail = HTTP_ERRORS.get(
+        status, SERVER_ERROR if status >= 500 else ("bad_request", "the request was refused")
+    )
+    return error(status, code, detail)
+
+
+@web.middleware
+async def safe_responses(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """aiohttp's own errors (404, 405, ...) as fixed JSON, and no response a browser may sniff or cache."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = fixed_error(exc.status)
+        if allow := exc.headers.get("Allow"):
+            response.headers["Allow"] = allow
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class _FixedErrorRequestHandler(RequestHandler):
+    """Answers requests aiohttp cannot parse with fixed JSON, and logs only the status and the error's class:
+    the parser's message quotes the offending request line or header, which may hold a token."""
+
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
+        if status >= 500:
+            log.error("push: error handling a request from %s: %s", request.remote, type(exc).__name__, exc_info=exc)
+        else:
+            log.info("push: refused a malformed request from %s: %d %s", request.remote, status, type(exc).__name__)
+        if request.writer.output_size > 0:
+            raise ConnectionError("Response is sent already, cannot send another response with the error message")
+        response = fixed_error(status)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.force_close()
+        return response
+
+
+class _FixedErrorServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _FixedErrorRequestHandler(self, loop=self._loop, **self._kwargs)
+
+
+class PushRunner(web.AppRunner):
+    """An AppRunner whose connections answer unparseable requests with `fixed_error` instead of echoing them."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _FixedErrorServer  # same state; only the per-connection handler class differs
+        return server
+
+
+async def serve(app: web.Application, host: str, port: int, *, shutdown_timeout: float = 30.0) -> None:
+    """Serve until SIGTERM or SIGINT; then stop accepting, let requests in flight finish (their items reach
+    Kafka or get a 503) for up to `shutdown_timeout` seconds, and close the publisher."""
+    runner = PushRunner(app, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await web.TCPSite(runner, host, port).start()
+        await stop.wait()
+        log.info("push: stopping; finishing requests in flight")
+    finally:
+        await runner.cleanup()
+
+
 def create_app(
     publisher: KafkaPublisher, *, token: str, max_bytes: int, max_story_bytes: int, limiter: RateLimiter
 ) -> web.Application:
@@ -169,7 +263,7 @@ def create_app(
         executor.shutdown(wait=True)
         publisher.close()
 
-    app = web.Application(client_max_size=max_bytes)
+    app = web.Application(client_max_size=max_bytes, middlewares=[safe_responses])
     app.router.add_post("/stories", stories)
     app.router.add_get("/healthz", healthz)
     app.on_cleanup.append(close)

@@ -22,6 +22,7 @@ from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
 from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.indexing import ElasticsearchIndexer
+from pipeline.kafka_security import faust_options
 from pipeline.parse import Rejected
 from pipeline.process import process
 from pipeline.raw import RawItem
@@ -42,6 +43,7 @@ app = faust.App(
     broker_session_timeout=settings.worker_session_timeout,
     key_serializer="raw",
     value_serializer="raw",
+    **faust_options(settings),
 )
 setup_prometheus_sensors(app, pattern="/metrics", name_prefix="wirestream_faust")
 

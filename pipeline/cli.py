@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from connectors import cli as connectors_cli
+from pipeline import soak as soak_cli
 from pipeline.settings import get_settings
 from pipeline.spikes import cli as spikes_cli
 
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     worker.set_defaults(handler=_worker)
 
     connectors_cli.register(commands)
+    soak_cli.register(commands)
     spikes_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
@@ -105,7 +107,15 @@ def _list(args: argparse.Namespace) -> int:
         body={
             "size": args.size,
             "sort": [{"published_at": "desc"}],
-            "_source": ["story_id", "published_at", "headline", "source.publisher", "version", "countries.code", "actors.name"],
+            "_source": [
+                "story_id",
+                "published_at",
+                "headline",
+                "source.publisher",
+                "version",
+                "countries.code",
+                "actors.name",
+            ],
         },
     )
     print(json.dumps({"total": result["hits"]["total"]["value"]}))
@@ -118,10 +128,10 @@ def _topics(_: argparse.Namespace) -> int:
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    from connectors.publisher import kafka_security_options
+    from pipeline.kafka_security import kafka_python_options
 
     settings = get_settings()
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **kafka_security_options(settings))
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **kafka_python_options(settings))
     existing = set(admin.list_topics())
     partitions = {
         settings.raw_topic: settings.topic_partitions,

@@ -19,6 +19,7 @@ from pipeline.formats.newsml import parse_newsml
 from pipeline.formats.ninjs import parse_ninjs
 from pipeline.formats.text import parse_text
 from pipeline.language import declared_language, detect_language
+from pipeline.plaintext import safe_url
 from pipeline.raw import RawItem
 from pipeline.record import Dateline, Source, StoryRecord
 
@@ -69,7 +70,7 @@ def _sniff(text: str) -> Parser:
 
 
 def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
-    url = item.url or story.url
+    url = safe_url(item.url) or story.url  # a connector's link is checked like the story's own
     source = Source(agency=story.agency, publisher=item.source, connector=item.connector, url=url)
     language = declared_language(story.language) or detect_language(" ".join([story.headline, *story.body[:2]]))
     return StoryRecord(

@@ -9,6 +9,7 @@ from pipeline.formats import ParsedStory, Rejected
 from pipeline.formats.byline import authors
 from pipeline.formats.dateline import split_dateline
 from pipeline.formats.furniture import separate
+from pipeline.plaintext import plain_text, plain_texts, safe_url
 
 
 def assemble(
@@ -29,8 +30,13 @@ def assemble(
     page: bool = False,
 ) -> ParsedStory:
     """A `ParsedStory` from one format's pieces; `agency` and `place` given by metadata win over the dateline's.
-    `page` says the paragraphs come from a web page (see `furniture.separate`)."""
-    headline = " ".join(headline.split())
+    `page` says the paragraphs come from a web page (see `furniture.separate`). Every text is made plain here,
+    whatever the format: markup that arrived as text never reaches the record (`pipeline.plaintext`)."""
+    headline = " ".join(plain_text(headline).split())
+    paragraphs, captions = plain_texts(list(paragraphs)), plain_texts(list(captions))
+    comments, bylines, credits = plain_texts(list(comments)), plain_texts(list(bylines)), plain_texts(list(credits))
+    agency, place, site_name = (plain_text(value) or None if value else None for value in (agency, place, site_name))
+    url = safe_url(url)
     if not headline:
         raise Rejected("missing_fields", "no headline found")
     separated = separate(paragraphs, page=page)

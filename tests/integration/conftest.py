@@ -93,10 +93,13 @@ def es(settings: Settings) -> Iterator[Elasticsearch]:
 
 
 @pytest.fixture(scope="session")
-def kafka_ready(settings: Settings) -> None:
+def kafka_ready() -> None:
+    """Fails the run when the broker is down. Depends on no other fixture, so that a module may override
+    `settings` or `env` (with its own topics) without a session fixture depending on the override."""
     from kafka import KafkaAdminClient
 
-    _require("Kafka", lambda: KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap).close())
+    bootstrap = os.environ.get("WIRESTREAM_KAFKA_BOOTSTRAP", Settings.model_fields["kafka_bootstrap"].default)
+    _require("Kafka", lambda: KafkaAdminClient(bootstrap_servers=bootstrap).close())
 
 
 def wirestream(*args: str) -> list[str]:

@@ -33,22 +33,25 @@ FIXTURES = ROOT / "tests" / "data" / "connectors"
 TOKEN = "test-token-" + uuid.uuid4().hex
 
 
-@pytest.fixture(scope="module")
-def env(env: dict[str, str], run_id: str) -> dict[str, str]:
-    """The session's environment with a raw topic of this module's own: the thousands of items sent here must
-    not queue up in front of the stories the end-to-end tests send through the session's worker."""
-    return {**env, "WIRESTREAM_RAW_TOPIC": f"{run_id}.connectors.raw"}
+def raw_topic(run_id: str) -> str:
+    """This module's own raw topic: the thousands of items sent here must not queue up in front of the stories
+    the end-to-end tests send through the session's worker."""
+    return f"{run_id}.connectors.raw"
 
 
 @pytest.fixture(scope="module")
-def settings(settings: Settings, env: dict[str, str]) -> Settings:
-    return settings.model_copy(update={"raw_topic": env["WIRESTREAM_RAW_TOPIC"]})
+def settings(settings: Settings, run_id: str) -> Settings:
+    return settings.model_copy(update={"raw_topic": raw_topic(run_id)})
 
 
 @pytest.fixture(scope="module")
 def connector_env(env: dict[str, str], run_id: str, kafka_ready: None) -> dict[str, str]:
     """The session's topics plus its own positions topic; the raw topic exists with its partitions."""
-    connector_env = {**env, "WIRESTREAM_POSITIONS_TOPIC": f"{run_id}.connectors.positions"}
+    connector_env = {
+        **env,
+        "WIRESTREAM_RAW_TOPIC": raw_topic(run_id),
+        "WIRESTREAM_POSITIONS_TOPIC": f"{run_id}.connectors.positions",
+    }
     subprocess.run(wirestream("topics"), env=connector_env, cwd=ROOT, check=True, capture_output=True, timeout=60)
     return connector_env
 

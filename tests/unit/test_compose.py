@@ -223,3 +223,85 @@ def test_dashboard_queries_wirestream_metrics() -> None:
 )
 def test_files_say_where_they_come_from(path) -> None:
     assert (ROOT / path).read_text().startswith("# Written for Wirestream"), path
+
+
+# ---- security ------------------------------------------------------------------------------------------
+
+SECRET_WORDS = ("PASSWORD", "TOKEN", "API_KEY", "SECRET")
+
+
+def test_elasticsearch_security_is_on_with_tls_to_the_cluster(services) -> None:
+    settings = services["elasticsearch"]["environment"]
+    assert settings["xpack.security.enabled"] == "true"
+    for layer in ("http", "transport"):
+        assert settings[f"xpack.security.{layer}.ssl.enabled"] == "true", layer
+        assert settings[f"xpack.security.{layer}.ssl.certificate_authorities"] == "certs/ca/ca.crt", layer
+        assert settings[f"xpack.security.{layer}.ssl.key"].startswith("certs/"), layer
+    assert settings["ELASTIC_PASSWORD"].startswith("${ELASTIC_PASSWORD:?"), "the superuser password is required"
+    assert ("volume", "es-certs") in volume_sources(services["elasticsearch"])
+
+
+def test_the_certificates_come_from_elasticsearch_certutil(services) -> None:
+    script = " ".join(services["es-certs"]["command"])
+    assert "elasticsearch-certutil ca" in script and "elasticsearch-certutil cert" in script
+    assert "--dns elasticsearch" in script, "the node certificate names the host the pipeline connects to"
+    assert "es-certs" in one_shot(services)
+
+
+def test_secrets_come_only_from_the_environment(services) -> None:
+    """No password, token or key is written into the compose file: each is required from .env or passed on."""
+    for name, spec in services.items():
+        for key, value in (spec.get("environment") or {}).items():
+            if any(word in key.upper() for word in SECRET_WORDS):
+                assert value is None or re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", str(value)), f"{name}: {key}={value!r}"
+    example = dict(re.findall(r"^([A-Z_]+)=(.*)$", ENV_EXAMPLE.read_text(), re.M))
+    for key in ("ELASTIC_PASSWORD", "WIRESTREAM_ES_PASSWORD", "GF_SECURITY_ADMIN_PASSWORD"):
+        assert example.get(key) == "", f".env.example must leave {key} empty for the user to set"
+
+
+def test_the_pipeline_logs_in_as_its_own_user_over_tls_with_the_ca_bundle(services) -> None:
+    worker = services["worker"]
+    settings = worker["environment"]
+    assert settings["WIRESTREAM_ES_URL"].startswith("https://")
+    assert settings["WIRESTREAM_ES_USERNAME"] == "wirestream", "not the elastic superuser"
+    assert settings["WIRESTREAM_ES_PASSWORD"].startswith("${WIRESTREAM_ES_PASSWORD:?")
+    ca = settings["WIRESTREAM_ES_CA_CERTS"]
+    mounts = [volume for volume in worker["volumes"] if volume.startswith("es-certs:")]
+    assert mounts and ca.startswith(mounts[0].split(":")[1] + "/"), "the CA bundle is in the mounted es-certs volume"
+    assert worker["depends_on"]["es-setup"] == {"condition": "service_completed_successfully"}
+
+
+def test_es_setup_gives_the_pipeline_user_only_the_story_indices(services, tmp_path) -> None:
+    """Run es-setup's script (as compose hands it to the container's shell) against a recording curl: the role
+    covers the alias and its monthly indices only, and any password arrives JSON-escaped."""
+    script = services["es-setup"]["command"][-1].replace("$$", "$")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    recorder = bin_dir / "curl"
+    recorder.write_text(
+        '#!/usr/bin/env bash\nwhile (($#)); do case $1 in -d) printf "%s\\0" "$2" >> "$LOG"; shift 2;; '
+        '-X) shift 2;; *) [[ $1 == https://* ]] && printf \'%s\\0\' "$1" >> "$LOG"; shift;; esac; done\n'
+    )
+    recorder.chmod(0o755)
+    log = tmp_path / "requests"
+    password = "pa\"ss\\wo rd$`x`'{}"
+    environment = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "LOG": str(log),
+        "ELASTIC_PASSWORD": "superuser",
+        "WIRESTREAM_ES_PASSWORD": password,
+        "INDEX_ALIAS": "news",
+    }
+    subprocess.run(["bash", "-ec", script], env=environment, check=True, capture_output=True)
+    url_role, role, url_user, user = log.read_text().split("\0")[:4]
+    assert url_role.endswith("/_security/role/wirestream_writer") and url_user.endswith("/_security/user/wirestream")
+    [indices] = json.loads(role)["indices"]
+    assert indices["names"] == ["news", "news-*"]
+    assert set(json.loads(role)["cluster"]) == {"monitor", "manage_index_templates"}
+    assert json.loads(user) == {"password": password, "roles": ["wirestream_writer"]}
+
+
+def test_published_ports_bind_to_localhost_by_default(services) -> None:
+    for name, spec in services.items():
+        for port in spec.get("ports", []):
+            assert str(port).startswith("${HOST_BIND:-127.0.0.1}:"), f"{name}: {port} is open to the network"
