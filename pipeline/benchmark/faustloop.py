@@ -96,12 +96,15 @@ def run_aiokafka(args: argparse.Namespace) -> None:
 def run_faust(args: argparse.Namespace) -> None:
     import faust
 
+    from pipeline.settings import get_settings
+
     work = _work(args.work)
     _warm_up(args.work)
     app = faust.App(
         args.group,
         broker=f"kafka://{args.bootstrap}",
         store="memory://",
+        datadir=f"{get_settings().worker_data_dir}/{{conf.name}}-data",  # not in the working directory
         web_enabled=False,
         producer_acks=-1,
         key_serializer="raw",
