@@ -98,6 +98,8 @@ def run_faust(args: argparse.Namespace) -> None:
 
     from pipeline.settings import get_settings
 
+    Path(get_settings().worker_data_dir).mkdir(parents=True, exist_ok=True)
+
     work = _work(args.work)
     _warm_up(args.work)
     app = faust.App(
