@@ -110,6 +110,7 @@ class ElasticsearchIndexer:
         self.refresh_interval = settings.index_refresh_interval
         self.client = AsyncElasticsearch(**client_options(settings))
         self.languages = language_fields()
+        self._template_put = False
 
     async def setup(self) -> None:
         async for attempt in _forever():
@@ -117,9 +118,12 @@ class ElasticsearchIndexer:
                 await self.client.indices.put_index_template(
                     name=self.alias, body=index_template(self.alias, self.refresh_interval)
                 )
+        self._template_put = True
 
     async def write(self, docs: list[dict[str, Any]]) -> list[IndexRejection]:
         """Index a batch of enriched records; returns what Elasticsearch refused for good."""
+        if not self._template_put:  # a first batch before setup finished would create an index without the
+            await self.setup()  # template: no read alias, no mappings
         started = time.perf_counter()
         indexed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
         actions = bulk_actions(self.alias, docs, indexed_at, self.languages)

@@ -36,14 +36,18 @@ class AlertIndexer:
     def __init__(self, settings: Settings) -> None:
         self.index = settings.alerts_index
         self.client = AsyncElasticsearch(**client_options(settings))
+        self._template_put = False
 
     async def setup(self) -> None:
         async for attempt in _until_available():
             with attempt:
                 await self.client.indices.put_index_template(name=self.index, body=alerts_template(self.index))
+        self._template_put = True
 
     async def write(self, alerts: list[dict[str, Any]]) -> int:
         """Index a batch of alert records; how many Elasticsearch took."""
+        if not self._template_put:  # the index must not be created before its template exists
+            await self.setup()
         actions = [{"_index": self.index, "_id": alert["alert_id"], "_source": alert} for alert in alerts]
         errors: list[Any] = []
         async for attempt in _until_available():

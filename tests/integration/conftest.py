@@ -58,6 +58,8 @@ def env(run_id: str) -> dict[str, str]:
         "WIRESTREAM_ENRICHED_TOPIC": f"{run_id}.stories.enriched",
         "WIRESTREAM_DLQ_TOPIC": f"{run_id}.stories.dlq",
         "WIRESTREAM_POSITIONS_TOPIC": f"{run_id}.connectors.positions",
+        "WIRESTREAM_SPIKES_TOPIC": f"{run_id}.alerts.spikes",
+        "WIRESTREAM_ALERTS_INDEX": f"{run_id}-alerts",
         "WIRESTREAM_INDEX_ALIAS": f"{run_id}-stories",
         "WIRESTREAM_WORKER_WEB_PORT": str(TEST_WORKER_PORT),
         "WIRESTREAM_CONNECTOR_METRICS_PORT": str(TEST_CONNECTOR_PORT),
