@@ -98,7 +98,7 @@ def test_five_variants_two_connectors_and_a_redelivery_make_one_document_with_ev
 
     # 1-2: the agency's story and its UPDATE 1 (with another story on the same event) through the replay connector
     run_connector(env, "replay", str(feed), "--source", "meridian", "--instance", f"{tmp_path.name}-first")
-    wait_for(lambda: len(docs_of(es, settings.index_alias, [canonical, rescue])) == 2, timeout=90, what="wire stories")
+    wait_for(lambda: len(docs_of(es, settings.index_alias, [canonical, rescue])) == 2, timeout=180, what="wire stories")
     # 3-5: three partner pages through the drop-folder connector, from two publishers
     for publisher, items in pages.items():
         folder = tmp_path / publisher
