@@ -129,7 +129,9 @@ def test_five_variants_two_connectors_and_a_redelivery_make_one_document_with_ev
         pytest.fail(f"the canonical story: {seen[0]} (outcomes {_outcomes(env)})", pytrace=False)
     redeliveries = wait_for(lambda: _outcomes(env).get("redelivery", 0) >= 3, timeout=30, what="redelivery count")
     assert redeliveries
-    assert doc["version"] == 2
+    # the original and its update reach the worker through different partitions, in either order: the newest text
+    # wins either way (version 2 when the original came first, 1 when the update did and the original was older)
+    assert doc["version"] in (1, 2)
     assert doc["headline"] == QUAKE["update_headline"]
     assert doc["body"][-1] == QUAKE["update"]
     assert [(s["publisher"], s["connector"]) for s in doc["sources"]] == [
