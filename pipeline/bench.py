@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import random
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.benchmark.stats import one_cpu
 from pipeline.encoding import decode
 from pipeline.process import items_from_paths, process
 from pipeline.raw import RawItem
@@ -64,7 +63,7 @@ def bench_parse(count: int, samples: Path = SAMPLES, seed: int = 20261120) -> di
     sizes: dict[str, int] = defaultdict(int)
     story_sizes: dict[str, int] = defaultdict(int)
     rejected = 0
-    with _one_cpu():
+    with one_cpu():
         for form, item in stories:
             started = time.perf_counter()
             try:
@@ -176,17 +175,3 @@ _ESCAPES: dict[str, tuple[Callable[[str], str], ...]] = {
 
 def _digit(rng: random.Random) -> Callable[[re.Match[str]], str]:
     return lambda _: str(rng.randint(0, 9))
-
-
-@contextmanager
-def _one_cpu() -> Iterator[None]:
-    """Pin this process to one CPU while timing (where the platform allows), then give the others back."""
-    if not hasattr(os, "sched_setaffinity"):
-        yield
-        return
-    allowed = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(allowed)})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, allowed)
