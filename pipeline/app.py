@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import EventT
 
 from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
@@ -41,6 +43,9 @@ app = faust.App(
     web_port=settings.worker_web_port,
     producer_acks=-1,
     broker_session_timeout=settings.worker_session_timeout,
+    # On SIGTERM or a rebalance, do not wait for events still in hand (an index batch waiting on an Elasticsearch
+    # that is away would hold the worker forever): they are not acked, so not committed, and come again.
+    stream_wait_empty=False,
     key_serializer="raw",
     value_serializer="raw",
     **faust_options(settings),
@@ -118,10 +123,19 @@ async def dedupe_stories(stream: faust.StreamT) -> None:
         metrics.DEDUP_STORIES.set(len(dedup_stories))
 
 
+async def written_batches(stream: faust.StreamT, size: int, within: float) -> AsyncIterator[list[EventT]]:
+    """Batches of events acked only after the loop body has written them. Faust's take() acks a batch when the
+    loop is left, so a batch held by a worker stopped mid-write would be committed unwritten."""
+    async for events in stream.noack_take(size, within=within):
+        yield events
+        for event in events:
+            await stream.ack(event)
+
+
 @app.agent(enriched_topic)
 async def index_stories(stream: faust.StreamT) -> None:
-    async for batch in stream.take(settings.index_batch_size, within=settings.index_batch_seconds):
-        docs = [json.loads(value) for value in batch]
+    async for batch in written_batches(stream, settings.index_batch_size, settings.index_batch_seconds):
+        docs = [json.loads(event.value) for event in batch]
         for rejection in await indexer.write(docs):
             await _dead_letter(
                 rejection.story_id.encode(),

@@ -75,7 +75,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from pipeline.indexing import sync_client
+    from pipeline.bulk_sink import sync_client
 
     settings = get_settings()
     client = sync_client(settings)
@@ -95,7 +95,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from pipeline.indexing import sync_client
+    from pipeline.bulk_sink import sync_client
 
     settings = get_settings()
     client = sync_client(settings)

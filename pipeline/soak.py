@@ -248,7 +248,7 @@ class Soak:
     def execute(self, report: Callable[[str], None]) -> tuple[list[Sample], dict[str, Any]]:
         from kafka import KafkaAdminClient, KafkaConsumer
 
-        from pipeline.indexing import sync_client
+        from pipeline.bulk_sink import sync_client
 
         subprocess.run(_wirestream("topics"), env=self.env, cwd=ROOT, check=True, capture_output=True, timeout=120)
         worker = self._start("worker", _wirestream("worker"))

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
         default="all",
         choices=STAGES,
         help="all (default): every phase on the real services; stages: the pure stages only (no services); "
-        "scale: two workers only; parse: the parse-and-tag figures per input format, as JSON",
+        "scale: two workers only; parse: the parse stage per input format on distinct stories, as JSON",
     )
     bench.add_argument("--count", type=int, default=None, help="items in the corpus (default 2000; parse: 3000)")
     bench.add_argument("--seed", type=int, default=20261127, help="corpus seed: the same seed gives the same corpus")
@@ -48,9 +48,9 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.stage == "parse":
-        from pipeline.bench import bench_parse
+        from pipeline.benchmark.stages import parse_formats
 
-        print(json.dumps(bench_parse(args.count or 3000)))
+        print(json.dumps(parse_formats(args.count or 3000, seed=args.seed)))
         return 0
     from pipeline.benchmark.corpus import Shares
     from pipeline.benchmark.run import Options, run

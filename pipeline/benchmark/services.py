@@ -171,7 +171,7 @@ def consume_all(settings: Settings, topic: str, count: int, group: str, timeout:
 def es_client(settings: Settings) -> Any:
     from elasticsearch import Elasticsearch
 
-    from pipeline.indexing import client_options
+    from pipeline.bulk_sink import client_options
 
     return Elasticsearch(**{**client_options(settings), "timeout": 60})
 

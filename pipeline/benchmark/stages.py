@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.benchmark.corpus import MAX_BYTES, CorpusItem, load_templates
+from pipeline.benchmark.corpus import MAX_BYTES, NO_REPEATS, CorpusItem, generate, load_templates
 from pipeline.benchmark.stats import one_cpu, rate
 from pipeline.record import StoryRecord
 
@@ -85,6 +85,12 @@ def parse_stage(items: Sequence[CorpusItem], *, profile: bool = False) -> tuple[
     if profile:
         result.profile = _profile(lambda: [parse(entry.item, max_bytes=MAX_BYTES) for entry in items[:400]])
     return result, records
+
+
+def parse_formats(count: int, *, seed: int) -> dict[str, Any]:
+    """`wirestream bench parse`: the parse stage alone on `count` distinct corpus stories, per input format."""
+    result, _ = parse_stage(generate(count, seed=seed, shares=NO_REPEATS))
+    return result.to_dict()
 
 
 def tagging_stage(records: Sequence[StoryRecord], *, profile: bool = False) -> StageResult:

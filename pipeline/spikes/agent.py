@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import faust
 
-from pipeline.app import app, enriched_topic
+from pipeline.app import app, enriched_topic, written_batches
 from pipeline.settings import get_settings
 from pipeline.spikes import metrics
 from pipeline.spikes.alert import SpikeAlert
@@ -124,8 +124,8 @@ async def _observe(mention: Mention) -> None:
 
 @app.agent(spikes_topic)
 async def index_alerts(stream: faust.StreamT) -> None:
-    async for batch in stream.take(100, within=1.0):
-        await alert_indexer.write([json.loads(value) for value in batch])
+    async for batch in written_batches(stream, 100, within=1.0):
+        await alert_indexer.write([json.loads(event.value) for event in batch])
 
 
 @app.timer(config.sweep_seconds, on_leader=True)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import signal
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -40,25 +43,90 @@ WORKER_STOP_SECONDS = 30  # SIGTERM to exit, worker
 CONNECTOR_STOP_SECONDS = 15  # SIGTERM to exit, connector (the batch in flight finishes first)
 SETTLE_SECONDS = 150  # after the fault: every story indexed within this
 OUTAGE_STOP_SECONDS = 15  # SIGTERM to exit, worker, while Elasticsearch is away (then it is killed)
-OUTAGE_SHUTDOWN: dict[str, float | int | None] = {}  # what SIGTERM did during the Elasticsearch outage
 
 
-def stream(case: str, count: int, tmp_path: Path, **story_options: object) -> tuple[Path, Expectation]:
-    """A JSON-lines file of `count` distinct stories for the replay connector, and what it promises."""
-    stories = [ninjs_story(case, n, **story_options) for n in range(count)]  # type: ignore[arg-type]
-    path = tmp_path / f"{case}.jsonl"
-    path.write_bytes(jsonl(stories))
-    expected = Expectation(case, case, {story_id(case, s["uri"]): s["headline"] for s in stories}, sent=count)
-    return path, expected
+@dataclass
+class Case:
+    """One fault case: its stories, the processes it starts, the notes it prints, and the session's services."""
+
+    name: str
+    worker: Worker
+    env: dict[str, str]
+    settings: Settings
+    es: Elasticsearch
+    logs: Path
+    tmp_path: Path
+    connectors: list[Process]
+    record: list[Outcome]
+    started: float = field(default_factory=time.monotonic)
+    notes: dict[str, object] = field(default_factory=dict)
+
+    def stories(self, count: int, published: Sequence[datetime] = ()) -> tuple[Path, Expectation]:
+        """A JSON-lines file of `count` distinct stories for the replay connector, and what it promises; story n is
+        published at `published[n % len(published)]` when given."""
+        stories = [
+            ninjs_story(self.name, n, **({"published": published[n % len(published)]} if published else {}))
+            for n in range(count)
+        ]
+        path = self.tmp_path / f"{self.name}.jsonl"
+        path.write_bytes(jsonl(stories))
+        promised = {story_id(self.name, s["uri"]): s["headline"] for s in stories}
+        return path, Expectation(self.name, self.name, promised, sent=count)
+
+    def connector(self, path: Path, *, rate: float | None, batch: int = 50) -> Process:
+        """The replay connector over `path`, started (and stopped at the end of the case if still running)."""
+        connector = replay(self.env, self.logs, path, source=self.name, rate=rate, batch=batch)
+        self.connectors.append(connector)
+        connector.start()
+        return connector
+
+    def stream(self, count: int = 1000, rate: float = 120) -> tuple[Process, Expectation]:
+        """`count` stories at `rate` a second, returned once the first 200 are searchable: a stream under way."""
+        path, expected = self.stories(count)
+        connector = self.connector(path, rate=rate)
+        self.until_indexed(200)
+        return connector, expected
+
+    def indexed(self) -> int:
+        return len(indexed_docs(self.es, self.settings.index_alias, self.name))
+
+    def until_indexed(self, at_least: int, timeout: float = 90) -> None:
+        wait_for(lambda: self.indexed() >= at_least, timeout=timeout, what=f"{at_least} indexed")
+
+    def settle(self, expected: Expectation) -> Outcome:
+        return settle(self.es, self.settings, expected, timeout=SETTLE_SECONDS)
+
+    def stop_connector(self, connector: Process) -> None:
+        code, seconds = connector.stop(signal.SIGTERM, timeout=60)
+        self.notes["connector_exit"] = f"{seconds:.1f}s"
+        if code != 0 or seconds > CONNECTOR_STOP_SECONDS:
+            raise CaseFailed(f"connector: SIGTERM gave exit {code} after {seconds:.1f}s\n{connector.tail()}")
+
+    def finish(self, outcome: Outcome, connector: Process, limit: float = 240) -> None:
+        """Stop the connector, print the counts, and fail on any story lost or duplicated, or on time."""
+        self.stop_connector(connector)
+        outcome.seconds = time.monotonic() - self.started
+        outcome.notes.update(self.notes)
+        self.record.append(outcome)
+        verify(outcome)
+        assert outcome.seconds < limit, f"{outcome.case} took {outcome.seconds:.0f}s, over its {limit:.0f}s bound"
 
 
-def indexed_count(es: Elasticsearch, settings: Settings, source: str) -> int:
-    return len(indexed_docs(es, settings.index_alias, source))
-
-
-def until_indexed(es: Elasticsearch, settings: Settings, source: str, at_least: int, timeout: float = 90) -> None:
-    """Block until the stream is under way: `at_least` of its stories are searchable."""
-    wait_for(lambda: indexed_count(es, settings, source) >= at_least, timeout=timeout, what=f"{at_least} indexed")
+@pytest.fixture
+def case(
+    request: pytest.FixtureRequest,
+    ready_worker: Worker,
+    env: dict[str, str],
+    settings: Settings,
+    es: Elasticsearch,
+    logs: Path,
+    tmp_path: Path,
+    connectors: list[Process],
+    record: list[Outcome],
+) -> Case:
+    """The case named by the test's `case` mark."""
+    name = request.node.get_closest_marker("case").args[0]
+    return Case(name, ready_worker, env, settings, es, logs, tmp_path, connectors, record)
 
 
 def drain(lag: LagSampler, timeout: float = 90) -> float:
@@ -69,59 +137,31 @@ def drain(lag: LagSampler, timeout: float = 90) -> float:
     return time.monotonic() - began
 
 
-def stop_connector(connector: Process, notes: dict[str, object]) -> None:
-    code, seconds = connector.stop(signal.SIGTERM, timeout=60)
-    notes["connector_exit"] = f"{seconds:.1f}s"
-    if code != 0 or seconds > CONNECTOR_STOP_SECONDS:
-        raise CaseFailed(f"connector: SIGTERM gave exit {code} after {seconds:.1f}s\n{connector.tail()}")
-
-
-def finish(
-    outcome: Outcome, started: float, record: list[Outcome], notes: dict[str, object], limit: float = 300
-) -> None:
-    outcome.seconds = time.monotonic() - started
-    outcome.notes.update(notes)
-    record.append(outcome)
-    verify(outcome)
-    assert outcome.seconds < limit, f"{outcome.case} took {outcome.seconds:.0f}s, over its {limit:.0f}s bound"
-
-
 @pytest.mark.timeout(300)
-def test_poison_in_every_format_oversized_story_and_a_flood_of_duplicates(
-    ready_worker: Worker,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
-    started = time.monotonic()
-    case = "poison"
-    path, expected = stream(case, 200, tmp_path)
+@pytest.mark.case("poison")
+def test_poison_in_every_format_oversized_story_and_a_flood_of_duplicates(case: Case) -> None:
+    name, settings, es = case.name, case.settings, case.es
+    path, expected = case.stories(200)
     # markup in a story's text is stored as plain text
-    scripted = ninjs_story(case, 9000)
+    scripted = ninjs_story(name, 9000)
     scripted["headline"] = "<script>alert('headline')</script>" + scripted["headline"]
     scripted["body_text"] = "&lt;script&gt;alert(1)&lt;/script&gt;<img src=x onerror=alert(2)>" + scripted["body_text"]
     # over WIRESTREAM_MAX_STORY_BYTES (50 000 here): a real story, refused for its size
-    oversized = ninjs_story(case, 9001)
+    oversized = ninjs_story(name, 9001)
     oversized["body_text"] = "\n".join(oversized["body_text"] for _ in range(400))
-    flood = ninjs_story(case, 9002)
+    flood = ninjs_story(name, 9002)
     write_jsonl(path, [scripted, oversized, *[flood] * 300])
-    expected.stories[story_id(case, scripted["uri"])] = ninjs_story(case, 9000)["headline"]
-    expected.stories[story_id(case, flood["uri"])] = flood["headline"]
-    expected.bad[item_key(case, oversized["uri"]).encode()] = frozenset({"too_large"})
+    expected.stories[story_id(name, scripted["uri"])] = ninjs_story(name, 9000)["headline"]
+    expected.stories[story_id(name, flood["uri"])] = flood["headline"]
+    expected.bad[item_key(name, oversized["uri"]).encode()] = frozenset({"too_large"})
     expected.sent += 302
     for poison in POISONS:
-        expected.bad[poison.item(case).key.encode()] = poison.reasons
+        expected.bad[poison.item(name).key.encode()] = poison.reasons
 
-    connector = replay(env, logs, path, source=case, rate=None)
-    connectors.append(connector)
-    connector.start()
-    expected.sent += send_raw(settings, [poison.item(case) for poison in POISONS])
-    flood_id = story_id(case, flood["uri"])
-    wait_for(lambda: flood_id in {d["id"] for d in indexed_docs(es, settings.index_alias, case)}, timeout=90,
+    connector = case.connector(path, rate=None)
+    expected.sent += send_raw(settings, [poison.item(name) for poison in POISONS])
+    flood_id = story_id(name, flood["uri"])
+    wait_for(lambda: flood_id in {d["id"] for d in indexed_docs(es, settings.index_alias, name)}, timeout=90,
              what="the flooded story indexed")  # fmt: skip
     # the same bytes again from another publisher: dedup files them under the story already indexed
     mirror = "poison-mirror"
@@ -129,7 +169,7 @@ def test_poison_in_every_format_oversized_story_and_a_flood_of_duplicates(
     copies = [RawItem(item_key(mirror, item_id(value)), value, mirror, "application/json", "faults")] * 100
     expected.sent += send_raw(settings, copies)
 
-    outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
+    outcome = case.settle(expected)
 
     def flood_documents() -> list[dict]:
         es.indices.refresh(index=f"{settings.index_alias}-*")
@@ -144,223 +184,143 @@ def test_poison_in_every_format_oversized_story_and_a_flood_of_duplicates(
     )
     flood_docs = flood_documents()
     outcome.duplicated += len(flood_docs) - 1
-    outcome.notes["flood"] = f"400->{len(flood_docs)}doc"
-    ids = {"query": {"ids": {"values": [story_id(case, scripted["uri"])]}}}
+    case.notes["flood"] = f"400->{len(flood_docs)}doc"
+    ids = {"query": {"ids": {"values": [story_id(name, scripted["uri"])]}}}
     [doc] = es.search(index=settings.index_alias, body=ids)["hits"]["hits"]
     text = " ".join([doc["_source"]["headline"], *doc["_source"]["body"]])
     assert "<" not in text and "alert" not in text and "onerror" not in text, text
-    outcome.notes["script_story"] = "plain"
-    stop_connector(connector, outcome.notes)
-    finish(outcome, started, record, {}, limit=240)
+    case.notes["script_story"] = "plain"
+    case.finish(outcome, connector)
 
 
 @pytest.mark.timeout(300)
-def test_sigterm_mid_stream_worker_and_connector_hand_back_and_exit_in_time(
-    ready_worker: Worker,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
-    started = time.monotonic()
-    case = "sigterm"
-    path, expected = stream(case, 1000, tmp_path)
-    connector = replay(env, logs, path, source=case, rate=120)
-    connectors.append(connector)
-    connector.start()
-    until_indexed(es, settings, case, 200)
-    notes: dict[str, object] = {}
-    code, seconds = ready_worker.stop(signal.SIGTERM, timeout=90)
-    notes["worker_exit"] = f"{seconds:.1f}s"
+@pytest.mark.case("sigterm")
+def test_sigterm_mid_stream_worker_and_connector_hand_back_and_exit_in_time(case: Case) -> None:
+    connector, expected = case.stream()
+    code, seconds = case.worker.stop(signal.SIGTERM, timeout=90)
+    case.notes["worker_exit"] = f"{seconds:.1f}s"
     if code != 0 or seconds > WORKER_STOP_SECONDS:
-        raise CaseFailed(f"worker: SIGTERM gave exit {code} after {seconds:.1f}s\n{ready_worker.tail()}")
-    stop_connector(connector, notes)
+        raise CaseFailed(f"worker: SIGTERM gave exit {code} after {seconds:.1f}s\n{case.worker.tail()}")
+    case.stop_connector(connector)
     connector.start()
-    notes["worker_back_in"] = f"{ready_worker.start_ready():.0f}s"
-    outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
-    stop_connector(connector, notes)
-    finish(outcome, started, record, notes, limit=240)
+    case.notes["worker_back_in"] = f"{case.worker.start_ready():.0f}s"
+    case.finish(case.settle(expected), connector)
 
 
 @pytest.mark.timeout(300)
-def test_worker_and_connector_killed_with_sigkill_and_restarted(
-    ready_worker: Worker,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
-    started = time.monotonic()
-    case = "sigkill"
-    path, expected = stream(case, 1000, tmp_path)
-    connector = replay(env, logs, path, source=case, rate=120)
-    connectors.append(connector)
-    connector.start()
-    until_indexed(es, settings, case, 200)
-    ready_worker.stop(signal.SIGKILL)
-    rejoined = ready_worker.start_ready()
+@pytest.mark.case("sigkill")
+def test_worker_and_connector_killed_with_sigkill_and_restarted(case: Case) -> None:
+    connector, expected = case.stream()
+    case.worker.stop(signal.SIGKILL)
+    case.notes["worker_back_in"] = f"{case.worker.start_ready():.0f}s"
     time.sleep(2)
     connector.stop(signal.SIGKILL)
     connector.start()
-    outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
-    notes: dict[str, object] = {"worker_back_in": f"{rejoined:.0f}s"}
-    stop_connector(connector, notes)
-    finish(outcome, started, record, notes, limit=240)
+    case.finish(case.settle(expected), connector)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.case("rebalance")
+def test_a_second_worker_joins_mid_stream_and_leaves_again(case: Case) -> None:
+    """Scaling out and back in: two rebalances mid-stream, partitions and dedup state moving between workers."""
+    connector, expected = case.stream(1500, rate=40)  # still flowing when the second worker leaves
+    data = case.logs / "faust-second"
+    data.mkdir(exist_ok=True)
+    port = str(int(case.env["WIRESTREAM_WORKER_WEB_PORT"]) + 1)
+    second = Worker({**case.env, "WIRESTREAM_WORKER_WEB_PORT": port, "WIRESTREAM_WORKER_DATA_DIR": str(data)},
+                    case.logs, name="worker-second")  # fmt: skip
+    joined: float | None = None
+    try:
+        joined = second.start_ready(timeout=60)
+        case.notes["joined_in"] = f"{joined:.0f}s"
+        time.sleep(10)  # both at work
+        case.notes["indexed_by_two"] = indexed_by_two = case.indexed()
+    finally:
+        code, seconds = second.stop(signal.SIGTERM, timeout=WORKER_STOP_SECONDS)
+        case.notes["second_exit"] = f"exit {code} in {seconds:.1f}s"
+    case.finish(case.settle(expected), connector)
+    assert code == 0, f"the second worker: {case.notes['second_exit']}\n{second.tail()}"
+    assert indexed_by_two < len(expected.stories), "the stream ended before the second worker left: nothing tested"
 
 
 @pytest.mark.timeout(360)
-def test_kafka_broker_stopped_and_restarted_mid_stream(
-    ready_worker: Worker,
-    services: FaultServices,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
-    started = time.monotonic()
-    case = "kafka-restart"
-    path, expected = stream(case, 1000, tmp_path)
-    connector = replay(env, logs, path, source=case, rate=120)
-    connectors.append(connector)
-    connector.start()
-    until_indexed(es, settings, case, 200)
+@pytest.mark.case("kafka-restart")
+def test_kafka_broker_stopped_and_restarted_mid_stream(case: Case, services: FaultServices) -> None:
+    connector, expected = case.stream()
     away_at = time.monotonic()
     services.run("down", "kafka")
     try:
         time.sleep(10)  # the broker is away; both keep retrying
-        if not (ready_worker.alive() and connector.alive()):
-            raise CaseFailed(f"a process gave up while Kafka was away:\n{ready_worker.tail()}\n{connector.tail()}")
+        if not (case.worker.alive() and connector.alive()):
+            raise CaseFailed(f"a process gave up while Kafka was away:\n{case.worker.tail()}\n{connector.tail()}")
     finally:
         services.run("up", "kafka")
-    away = time.monotonic() - away_at
-    outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
-    if not (ready_worker.alive() and connector.alive()):
+    case.notes["kafka_away"] = f"{time.monotonic() - away_at:.0f}s"
+    outcome = case.settle(expected)
+    if not (case.worker.alive() and connector.alive()):
         raise CaseFailed("a process exited instead of reconnecting")
-    notes: dict[str, object] = {"kafka_away": f"{away:.0f}s", "reconnected": "by themselves"}
-    stop_connector(connector, notes)
-    finish(outcome, started, record, notes, limit=300)
+    case.notes["reconnected"] = "by themselves"
+    case.finish(outcome, connector, limit=300)
 
 
 @pytest.mark.timeout(360)
-def test_elasticsearch_stopped_for_30_seconds(
-    ready_worker: Worker,
-    services: FaultServices,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
-    started = time.monotonic()
-    case = "es-down-30s"
-    path, expected = stream(case, 1000, tmp_path)
-    connector = replay(env, logs, path, source=case, rate=120)
-    connectors.append(connector)
-    retries_before = ready_worker.metric("wirestream_index_retries_total")
-    with LagSampler(settings, [settings.enriched_topic]) as lag:
-        connector.start()
-        until_indexed(es, settings, case, 200)
+@pytest.mark.case("es-down-30s")
+def test_elasticsearch_stopped_for_30_seconds(case: Case, services: FaultServices) -> None:
+    worker = case.worker
+    retries_before = worker.metric("wirestream_index_retries_total")
+    with LagSampler(case.settings, [case.settings.enriched_topic]) as lag:
+        connector, expected = case.stream()
         lag_before = lag.last
         down_at = time.monotonic()
         services.run("down", "elasticsearch")
         try:
             time.sleep(8)
-            if not ready_worker.alive():
-                raise CaseFailed(f"the worker exited while Elasticsearch was away:\n{ready_worker.tail()}")
-            retries = ready_worker.metric("wirestream_index_retries_total") - retries_before
-            # SIGTERM while it holds a batch Elasticsearch will not take: it should hand the batch back (no commit)
-            # and exit; if it does not within the bound it is killed, as an orchestrator would. Either way its
-            # successor, started while Elasticsearch is still away, gets the batch again.
-            code, seconds = ready_worker.stop(signal.SIGTERM, timeout=OUTAGE_STOP_SECONDS)
-            OUTAGE_SHUTDOWN.update(code=code, seconds=seconds)
-            ready_worker.start_ready()
+            if not worker.alive():
+                raise CaseFailed(f"the worker exited while Elasticsearch was away:\n{worker.tail()}")
+            case.notes["retries"] = int(worker.metric("wirestream_index_retries_total") - retries_before)
+            # SIGTERM while it holds a batch Elasticsearch will not take: it hands the batch back (no commit) and
+            # exits. Were it still there after the bound, it would be killed, as an orchestrator would, and the
+            # case fails at its end. Its successor, started while Elasticsearch is still away, gets the batch again.
+            code, seconds = worker.stop(signal.SIGTERM, timeout=OUTAGE_STOP_SECONDS)
+            case.notes["sigterm_in_outage"] = f"exit {code} in {seconds:.1f}s" if code is not None else "killed"
+            worker.start_ready()
             time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
             lag_down = lag.last
         finally:
             services.run("up", "elasticsearch")
-        outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
+        outcome = case.settle(expected)
         drained = drain(lag)
-    notes: dict[str, object] = {
-        "lag": f"{lag_before}->{lag_down}->{lag.last}",
-        "drained_in": f"{drained:.0f}s",
-        "retries": int(retries),
-        "sigterm_in_outage": f"exit {code} in {seconds:.1f}s" if code is not None else f"killed after {seconds:.0f}s",
-    }
+    case.notes["lag"] = f"{lag_before}->{lag_down}->{lag.last}"
+    case.notes["drained_in"] = f"{drained:.0f}s"
     if lag_down <= lag_before:
         raise CaseFailed(f"lag did not grow while Elasticsearch was away: {lag.samples}")
-    stop_connector(connector, notes)
-    finish(outcome, started, record, notes, limit=300)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: while Elasticsearch is away the worker waits on SIGTERM for the index batch it holds (Faust "
-    "stream_wait_empty); stream_wait_empty=False exits but loses that batch, because Faust's take() acks a batch "
-    "when its loop is left. Fix in pipeline/app.py: batch with explicit acks after the bulk request, then "
-    "stream_wait_empty=False. Remove this mark when fixed (strict: it fails once the worker exits in time).",
-)
-def test_worker_exits_in_time_on_sigterm_while_elasticsearch_is_away() -> None:
-    """Read from the Elasticsearch outage case above (no extra restart): exit 0 within the bound."""
-    if not OUTAGE_SHUTDOWN:
-        pytest.skip("runs with test_elasticsearch_stopped_for_30_seconds")
-    assert OUTAGE_SHUTDOWN["code"] == 0, f"SIGTERM did not stop the worker in {OUTAGE_STOP_SECONDS}s: killed"
-    assert OUTAGE_SHUTDOWN["seconds"] <= OUTAGE_STOP_SECONDS
+    case.finish(outcome, connector, limit=300)
+    assert code == 0 and seconds <= OUTAGE_STOP_SECONDS, f"SIGTERM in the outage: {case.notes['sigterm_in_outage']}"
 
 
 @pytest.mark.timeout(300)
-def test_elasticsearch_answering_429_from_a_full_bulk_queue(
-    ready_worker: Worker,
-    env: dict[str, str],
-    settings: Settings,
-    es: Elasticsearch,
-    logs: Path,
-    tmp_path: Path,
-    connectors: list[Process],
-    record: list[Outcome],
-) -> None:
+@pytest.mark.case("es-429")
+def test_elasticsearch_answering_429_from_a_full_bulk_queue(case: Case) -> None:
     """The fault server's bulk queue holds one request and the node has two write threads; stories from twelve
     months make each bulk request write to twelve monthly indices at once, so most of it is refused with 429
     (es_rejected_execution_exception) until the worker's backoff brings it through."""
-    started = time.monotonic()
-    case = "es-429"
-    months = months_back(12)
-    stories = [ninjs_story(case, n, published=months[n % 12]) for n in range(1000)]
-    path = tmp_path / f"{case}.jsonl"
-    path.write_bytes(jsonl(stories))
-    expected = Expectation(case, case, {story_id(case, s["uri"]): s["headline"] for s in stories}, sent=len(stories))
+    path, expected = case.stories(1000, published=months_back(12))
 
     def rejected() -> int:
-        nodes = es.nodes.stats(metric="thread_pool")["nodes"].values()
+        nodes = case.es.nodes.stats(metric="thread_pool")["nodes"].values()
         return sum(node["thread_pool"]["write"]["rejected"] for node in nodes)
 
     rejected_before = rejected()
-    connector = replay(env, logs, path, source=case, rate=None, batch=200)
-    connectors.append(connector)
-    with LagSampler(settings, [settings.enriched_topic]) as lag:
-        connector.start()
-        outcome = settle(es, settings, expected, timeout=SETTLE_SECONDS)
+    with LagSampler(case.settings, [case.settings.enriched_topic]) as lag:
+        connector = case.connector(path, rate=None, batch=200)
+        outcome = case.settle(expected)
         drained = drain(lag)
-    refused = rejected() - rejected_before
-    notes: dict[str, object] = {
-        "es_429": refused,
-        "lag": f"peak {lag.peak}->{lag.last}",
-        "drained_in": f"{drained:.0f}s",
-    }
+    case.notes["es_429"] = refused = rejected() - rejected_before
+    case.notes["lag"] = f"peak {lag.peak}->{lag.last}"
+    case.notes["drained_in"] = f"{drained:.0f}s"
     if refused == 0:
         raise CaseFailed("Elasticsearch never answered 429: the case tested nothing")
-    stop_connector(connector, notes)
-    finish(outcome, started, record, notes, limit=240)
+    case.finish(outcome, connector)
 
 
 def test_the_helpers_agree_with_the_pipeline() -> None:

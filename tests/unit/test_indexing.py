@@ -82,11 +82,11 @@ def test_template_targets_the_alias_pattern_and_reads_through_the_alias() -> Non
 def test_only_passing_elasticsearch_errors_are_retried() -> None:
     from elasticsearch import exceptions
 
-    from pipeline.indexing import RetryableBulkError, _transient
+    from pipeline.bulk_sink import RetryableBulkError, transient
 
-    assert _transient(exceptions.ConnectionError("N/A", "refused", None))
-    assert _transient(exceptions.TransportError(429, "es_rejected_execution_exception", {}))
-    assert _transient(exceptions.TransportError(503, "unavailable", {}))
-    assert _transient(RetryableBulkError("status 429 for x"))
-    assert not _transient(exceptions.RequestError(400, "mapper_parsing_exception", {}))
-    assert not _transient(ValueError("bug"))
+    assert transient(exceptions.ConnectionError("N/A", "refused", None))
+    assert transient(exceptions.TransportError(429, "es_rejected_execution_exception", {}))
+    assert transient(exceptions.TransportError(503, "unavailable", {}))
+    assert transient(RetryableBulkError("status 429 for x"))
+    assert not transient(exceptions.RequestError(400, "mapper_parsing_exception", {}))
+    assert not transient(ValueError("bug"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bench import bench_parse
+from pipeline.benchmark.stages import parse_formats
 from pipeline.cli import main
 from pipeline.enrich import enrich
 from pipeline.parse import parse
@@ -94,11 +94,11 @@ def test_process_command_refuses_missing_paths(capsys: pytest.CaptureFixture[str
 
 
 def test_bench_parses_generated_stories_of_every_format() -> None:
-    result = bench_parse(26)
-    assert result["stories"] == 26
-    assert result["rejected"] == 0
+    result = parse_formats(40, seed=7)
+    assert result["stories"] == 40
+    assert result["refused"] == {}
     formats = result["formats"]
-    assert set(formats) == {"html", "newsml", "ninjs", "text"}
-    assert sum(f["stories"] for f in formats.values()) == 26
+    assert {"html", "newsml", "ninjs", "text"} <= {form.removeprefix("partner-") for form in formats}
+    assert sum(f["stories"] for f in formats.values()) == 40
     assert all(f["stories_per_second"] > 0 and f["us_per_story"] > 0 for f in formats.values())
     assert formats["ninjs"]["mean_item_bytes"] > 3000

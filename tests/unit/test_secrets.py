@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.indexing import client_options
+from pipeline.bulk_sink import client_options
 from pipeline.secrets import SecretFileError, read_secret_files
 from pipeline.settings import Settings
 

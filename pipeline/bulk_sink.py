@@ -1,0 +1,110 @@
+"""The Elasticsearch bulk sink under the story and alert indexers: one client, the index template put before the
+first write, and bulk requests retried with backoff for as long as Elasticsearch is away or pushing back (429).
+
+Nothing is dropped while Elasticsearch is down: `bulk()` simply does not return, so the worker does not ack the
+batch and its consumer lags. A worker stopped meanwhile is cancelled inside the retry and hands the batch back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, Elasticsearch
+from elasticsearch import exceptions as es_exceptions
+from elasticsearch.helpers import async_bulk
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential
+
+from pipeline import metrics
+from pipeline.settings import Settings
+
+
+class RetryableBulkError(Exception):
+    """Some documents failed for a reason that goes away on its own (shard busy, node restarting)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A document Elasticsearch refused for good (mapping conflict, bad value): retrying would not help."""
+
+    doc_id: str
+    status: int
+    reason: str
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """Connection options shared by the async worker client and the sync CLI client."""
+    options: dict[str, Any] = {"hosts": [settings.es_url], "timeout": 30}
+    if settings.es_api_key:
+        options["api_key"] = settings.es_api_key.get_secret_value()
+    elif settings.es_username and settings.es_password:
+        options["http_auth"] = (settings.es_username, settings.es_password.get_secret_value())
+    if settings.es_ca_certs:
+        options["ca_certs"] = settings.es_ca_certs
+    return options
+
+
+def sync_client(settings: Settings) -> Elasticsearch:
+    return Elasticsearch(**client_options(settings))
+
+
+class BulkSink:
+    """`setup()` once, then `bulk(actions)` per batch (quix-streams' sink shape)."""
+
+    def __init__(self, settings: Settings, template_name: str, template: dict[str, Any]) -> None:
+        self.client = AsyncElasticsearch(**client_options(settings))
+        self.template_name = template_name
+        self.template = template
+        self._template_put = False
+
+    async def setup(self) -> None:
+        async for attempt in _until_available():
+            with attempt:
+                await self.client.indices.put_index_template(name=self.template_name, body=self.template)
+        self._template_put = True
+
+    async def bulk(self, actions: list[dict[str, Any]]) -> list[Refusal]:
+        """Send the actions until Elasticsearch has taken or refused each; returns the refusals."""
+        if not self._template_put:  # a first batch before setup finished would create an index without the
+            await self.setup()  # template: no read alias, no mappings
+        refusals: list[Refusal] = []
+        async for attempt in _until_available():
+            with attempt:
+                refusals = await self._bulk_once(actions)
+        return refusals
+
+    async def _bulk_once(self, actions: list[dict[str, Any]]) -> list[Refusal]:
+        _, errors = await async_bulk(
+            self.client, actions, raise_on_error=False, max_retries=5, initial_backoff=0.5, max_backoff=10
+        )
+        refusals: list[Refusal] = []
+        for error in errors:  # type: ignore[union-attr]
+            item = next(iter(error.values()))
+            status = int(item.get("status", 0))
+            if status == 429 or status >= 500:
+                raise RetryableBulkError(f"status {status} for {item.get('_id')}")
+            refusals.append(Refusal(item.get("_id", ""), status, json.dumps(item.get("error"))[:1000]))
+        return refusals
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def transient(exc: BaseException) -> bool:
+    """Errors that pass on their own: Elasticsearch unreachable, restarting, or pushing back with 429."""
+    if isinstance(exc, (es_exceptions.ConnectionError, RetryableBulkError)):
+        return True
+    return isinstance(exc, es_exceptions.TransportError) and exc.status_code in (429, 502, 503, 504)
+
+
+def _until_available() -> AsyncRetrying:
+    def count_retry(_: object) -> None:
+        metrics.INDEX_RETRIES.inc()
+
+    return AsyncRetrying(
+        retry=retry_if_exception(transient),
+        wait=wait_exponential(multiplier=0.5, max=30),
+        before_sleep=count_retry,
+        reraise=True,
+    )
