@@ -148,7 +148,10 @@ def test_five_variants_two_connectors_and_a_redelivery_make_one_document_with_ev
     assert by_publisher == 2
     assert sorted(wire_docs(es, settings.index_alias)) == headlines
     outcomes = _outcomes(env)
-    assert outcomes["duplicate"] >= 3 and outcomes["update"] >= 1
+    # the three partner pages are duplicates; the agency's two versions are an update, or (update first) the
+    # original is a duplicate of its newer text
+    assert outcomes["duplicate"] >= (3 if doc["version"] == 2 else 4), outcomes
+    assert outcomes.get("update", 0) >= (1 if doc["version"] == 2 else 0), outcomes
 
 
 def _outcomes(env: dict[str, str]) -> dict[str, float]:
