@@ -431,16 +431,25 @@ def settle(es: Elasticsearch, settings: Settings, expected: Expectation, timeout
         return outcome
 
 
-def last_seen(settings: Settings, story_ids: set[str]) -> dict[str, int]:
-    """How far lost stories got: the last topic on the worker's path that holds each (keys are story ids)."""
-    stages = [("parsed", settings.parsed_topic), ("enriched", settings.enriched_topic)]
-    held = {
-        stage: {(r.key or b"").decode(errors="replace") for r in read_topic(settings, topic)} for stage, topic in stages
-    }
-    where: Counter[str] = Counter()
-    for story_id in story_ids:
-        where[next((stage for stage, _ in reversed(stages) if story_id in held[stage]), "not parsed")] += 1
-    return dict(where)
+def last_seen(settings: Settings, story_ids: set[str]) -> dict[str, str]:
+    """How far each lost story got (a few of them): the last topic on the worker's path that holds it, with the dedup
+    outcome of its newest enriched record and any dead-letter reason (topic keys are story ids)."""
+    held: dict[str, dict[str, str]] = {"parsed": {}, "enriched": {}, "dead-lettered": {}}
+    for record in read_topic(settings, settings.parsed_topic):
+        held["parsed"][(record.key or b"").decode(errors="replace")] = ""
+    for record in read_topic(settings, settings.enriched_topic):
+        outcome = (json.loads(record.value).get("dedup") or {}).get("outcome", "?")
+        held["enriched"][(record.key or b"").decode(errors="replace")] = outcome
+    for record in read_topic(settings, settings.dlq_topic):
+        reason = dict(record.headers or []).get("dlq-reason", b"?").decode(errors="replace")
+        held["dead-lettered"][(record.key or b"").decode(errors="replace")] = reason
+    seen = {}
+    for story_id in sorted(story_ids)[:5]:
+        stages = [
+            f"{stage} {detail}".strip() for stage, found in held.items() if (detail := found.get(story_id)) is not None
+        ]
+        seen[story_id] = ", ".join(stages) or "not parsed"
+    return seen
 
 
 def verify(outcome: Outcome) -> None:
