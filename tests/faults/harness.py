@@ -344,6 +344,7 @@ class Outcome:
     duplicated: int
     seconds: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)  # the lost stories' ids
 
     def line(self) -> str:
         extra = " ".join(f"{key}={value}" for key, value in self.notes.items())
@@ -402,6 +403,7 @@ def tally(es: Elasticsearch, settings: Settings, expected: Expectation) -> Outco
         indexed=len(found & wanted),
         dead_lettered=sum(1 for key in expected.bad if key in dlq),
         lost=len(wanted - found),
+        missing=wanted - found,
         # a story in two indices, or a document no story sent accounts for (a story under a second id)
         duplicated=sum(n - 1 for n in copies.values()) + len(found - wanted),
     )
@@ -426,13 +428,12 @@ def settle(es: Elasticsearch, settings: Settings, expected: Expectation, timeout
         return wait_for(complete, timeout=timeout, what=f"{expected.case}: every story indexed", every=1.0)
     except CaseFailed:
         outcome = tally(es, settings, expected)
-        missing = set(expected.stories) - {doc["id"] for doc in indexed_docs(es, settings.index_alias, expected.source)}
-        outcome.notes["_lost_at"] = last_seen(settings, missing)
+        outcome.notes["_lost_at"] = last_seen(settings, outcome.missing)
         return outcome
 
 
 def last_seen(settings: Settings, story_ids: set[str]) -> dict[str, str]:
-    """How far each lost story got (a few of them): the last topic on the worker's path that holds it, with the dedup
+    """How far each lost story got (a few of them): the topics on the worker's path that hold it, with the dedup
     outcome of its newest enriched record and any dead-letter reason (topic keys are story ids)."""
     held: dict[str, dict[str, str]] = {"parsed": {}, "enriched": {}, "dead-lettered": {}}
     for record in read_topic(settings, settings.parsed_topic):

@@ -47,7 +47,7 @@ OUTAGE_STOP_SECONDS = 15  # SIGTERM to exit, worker, while Elasticsearch is away
 
 @dataclass
 class Case:
-    """One fault case: its stories, the processes it starts, the notes it prints, and the session's services."""
+    """One fault case: its stories, the processes it starts and the notes it prints, on the session's worker."""
 
     name: str
     worker: Worker
