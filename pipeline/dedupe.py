@@ -10,7 +10,9 @@ The rules, with the measure and thresholds of `config/dedup.toml` (justified by
 tests/unit/test_dedup_evaluation.py), against stories whose newest sighting is within the window:
 
 1. An item (`story_id`) seen before is a `redelivery` when its headline and text are unchanged; otherwise it
-   is filed again under the same story, whatever its similarity, by rule 3 or 4.
+   is filed again under the same story, whatever its similarity, by rule 3 or 4. A redelivery carries the text
+   (is indexed again) only when it is the item that set the story's current text: a partner's copy coming again
+   changes no text and no primary source, however exact a copy it is.
 2. Candidates are the stories with the same exact fingerprint (score 1) or sharing a MinHash LSH band (score by
    the configured measure), best first.
 3. A candidate from the same lineage (the same publisher, with a compatible agency, as a source that set the
@@ -91,10 +93,12 @@ class StoredStory(TypedDict):
 
 
 class SeenItem(TypedDict):
-    """One item in `DedupStores.items`: the story it was filed under and the digest of its headline and text."""
+    """One item in `DedupStores.items`: the story it was filed under, the digest of its headline and text, and
+    whether it set the story's text (new or update) rather than being filed as a duplicate."""
 
     canonical: str
     text_digest: str
+    sets_text: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,8 @@ class Decision:
     story. `matched` is the story it was filed under, or for a new story the closest candidate that did not
     qualify (None when there was none); `score` is the similarity to `matched` (0 without one). `first_seen` is
     the canonical story's first story time (epoch seconds). `current` says the item's text is the canonical
-    story's text now (always for new stories and updates; for a redelivery, unless a newer version replaced it)."""
+    story's text now (always for new stories and updates; for a redelivery, when the item set that text and no
+    newer version replaced it)."""
 
     outcome: Outcome
     story_id: str
@@ -202,7 +207,8 @@ class Deduplicator:
         seen = self.stores.items.get(record.story_id)
         if seen is not None and (story := self._live(seen["canonical"], text.time)) is not None:
             if seen["text_digest"] == text.text_digest:
-                current = story["text_digest"] == text.text_digest
+                # items stored before `sets_text` existed count as duplicates: their document is already indexed
+                current = seen.get("sets_text", False) and story["text_digest"] == text.text_digest
                 return _decision(Outcome.REDELIVERY, seen["canonical"], story, 1.0, Method.ITEM, current=current)
             score = float(self._scores(text, [story])[0])
             same_lineage = _in_lineage(source, story)
@@ -305,7 +311,11 @@ class Deduplicator:
         self.stores.stories[record.story_id] = story
         self._band(record.story_id, text.band_keys)
         self.stores.fingerprints[text.fingerprint] = record.story_id
-        self.stores.items[record.story_id] = {"canonical": record.story_id, "text_digest": text.text_digest}
+        self.stores.items[record.story_id] = {
+            "canonical": record.story_id,
+            "text_digest": text.text_digest,
+            "sets_text": True,
+        }
         matched, score = nearest or (None, 0.0)
         return _decision(Outcome.NEW, record.story_id, story, score, None, matched=matched, current=True)
 
@@ -346,7 +356,11 @@ class Deduplicator:
             self._band(story_id, text.band_keys)
         self.stores.stories[story_id] = filed
         self.stores.fingerprints.setdefault(text.fingerprint, story_id)
-        self.stores.items[record.story_id] = {"canonical": story_id, "text_digest": text.text_digest}
+        self.stores.items[record.story_id] = {
+            "canonical": story_id,
+            "text_digest": text.text_digest,
+            "sets_text": update,
+        }
         outcome = Outcome.UPDATE if update else Outcome.DUPLICATE
         return _decision(outcome, story_id, filed, score, method, current=update)
 

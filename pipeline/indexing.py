@@ -58,8 +58,8 @@ def bulk_actions(alias: str, docs: list[dict[str, Any]], indexed_at: str, langua
     """Bulk actions for a batch of enriched records, one per story in arrival order of its first record.
 
     A record that carries the story's text (`dedup.carries_text`) indexes the whole document; any other
-    (a duplicate, or a stale redelivery) only sets the story's sources, which are cumulative, so the newest
-    record of a story in a batch decides and replaying a batch gives the same documents."""
+    (a duplicate, a copy's redelivery, or a stale one) only sets the story's sources, which are cumulative, so
+    the newest record of a story in a batch decides and replaying a batch gives the same documents."""
     actions: dict[str, dict[str, Any]] = {}
     for doc in docs:
         story_id = doc["story_id"]

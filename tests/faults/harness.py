@@ -371,6 +371,8 @@ def indexed_docs(es: Elasticsearch, alias: str, source: str) -> list[dict[str, A
     es.indices.refresh(index=f"{alias}-*", ignore=[404], allow_no_indices=True)
     if not es.indices.exists_alias(name=alias):
         return []
+    # a monthly index the worker has just created may not have its shard started yet, and a search then fails (503)
+    es.cluster.health(index=f"{alias}-*", wait_for_status="yellow", timeout="30s")
     docs: list[dict[str, Any]] = []
     body = {"query": {"term": {"source.publisher": source}}, "_source": ["headline"], "size": 5000, "sort": ["_doc"]}
     result = es.search(index=alias, body=body, scroll="1m")
@@ -428,24 +430,31 @@ def settle(es: Elasticsearch, settings: Settings, expected: Expectation, timeout
         return wait_for(complete, timeout=timeout, what=f"{expected.case}: every story indexed", every=1.0)
     except CaseFailed:
         outcome = tally(es, settings, expected)
-        outcome.notes["_lost_at"] = last_seen(settings, outcome.missing)
+        outcome.notes["_lost_at"] = last_seen(es, settings, outcome.missing)
         return outcome
 
 
-def last_seen(settings: Settings, story_ids: set[str]) -> dict[str, str]:
+def last_seen(es: Elasticsearch, settings: Settings, story_ids: set[str]) -> dict[str, str]:
     """How far each lost story got (a few of them): the topics on the worker's path that hold it, with the dedup
-    outcome of its newest enriched record and any dead-letter reason (topic keys are story ids)."""
-    held: dict[str, dict[str, str]] = {"parsed": {}, "enriched": {}, "dead-lettered": {}}
+    outcome and position of its newest enriched record, any dead-letter reason (topic keys are story ids), and
+    its document if one is in the alias under another publisher than the case's."""
+    held: dict[str, dict[str, str]] = {"parsed": {}, "enriched": {}, "dead-lettered": {}, "indexed": {}}
     for record in read_topic(settings, settings.parsed_topic):
         held["parsed"][(record.key or b"").decode(errors="replace")] = ""
     for record in read_topic(settings, settings.enriched_topic):
         outcome = (json.loads(record.value).get("dedup") or {}).get("outcome", "?")
-        held["enriched"][(record.key or b"").decode(errors="replace")] = outcome
+        where = f"{record.partition}@{record.offset}"
+        held["enriched"][(record.key or b"").decode(errors="replace")] = f"{outcome} at {where}"
     for record in read_topic(settings, settings.dlq_topic):
         reason = dict(record.headers or []).get("dlq-reason", b"?").decode(errors="replace")
         held["dead-lettered"][(record.key or b"").decode(errors="replace")] = reason
+    shown = sorted(story_ids)[:5]
+    if shown and es.indices.exists_alias(name=settings.index_alias):
+        hits = es.search(index=settings.index_alias, body={"query": {"ids": {"values": shown}}})["hits"]["hits"]
+        for hit in hits:
+            held["indexed"][hit["_id"]] = f"in {hit['_index']} as publisher {hit['_source']['source']['publisher']}"
     seen = {}
-    for story_id in sorted(story_ids)[:5]:
+    for story_id in shown:
         stages = [
             f"{stage} {detail}".strip() for stage, found in held.items() if (detail := found.get(story_id)) is not None
         ]

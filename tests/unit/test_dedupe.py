@@ -148,6 +148,27 @@ def test_a_redelivery_carries_text_only_while_its_text_is_the_current_one(dedup)
     assert (stale.outcome, stale.version, stale.carries_text) == (Outcome.REDELIVERY, 2, False)
 
 
+def test_a_partner_copy_coming_again_never_carries_text(dedup):
+    """An exact partner copy is a duplicate, and so is its redelivery: indexing it as the story's text would make
+    the partner the document's primary source (the fault suite's flood of mirrored copies found this)."""
+    wire = story("a", BODY)
+    dedup.dedupe(wire)
+    copy = story("p", BODY, source=PARTNER)
+    first = dedup.dedupe(copy)
+    assert (first.outcome, first.method, first.carries_text) == (Outcome.DUPLICATE, Method.EXACT, False)
+    again = dedup.dedupe(copy)
+    assert (again.outcome, again.story_id, again.carries_text) == (Outcome.REDELIVERY, "a", False)
+    assert dedup.dedupe(copy).apply(copy).dedup["carries_text"] is False
+    assert dedup.dedupe(wire).carries_text  # the wire's own item still does
+
+
+def test_an_item_stored_before_sets_text_existed_is_redelivered_without_text(dedup):
+    dedup.dedupe(story("a", BODY))
+    dedup.stores.items["a"] = {key: value for key, value in dedup.stores.items["a"].items() if key != "sets_text"}
+    decision = dedup.dedupe(story("a", BODY))
+    assert (decision.outcome, decision.carries_text) == (Outcome.REDELIVERY, False)
+
+
 def test_reindex_rebuilds_the_derived_stores_from_the_stories_alone(dedup):
     dedup.dedupe(story("a", BODY))
     dedup.dedupe(story("a-1", [*BODY, QUAKE["update"]], at=T0 + timedelta(hours=1)))

@@ -9,7 +9,7 @@ import pytest
 from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.process import process
 from pipeline.raw import RawItem, item_key
-from pipeline.soak import Limits, Sample, analyse, slope_per_minute
+from pipeline.soak import Limits, Sample, analyse, slope_per_minute, window_fill_seconds
 from pipeline.synthetic import jsonl, ninjs_story
 
 
@@ -50,6 +50,22 @@ def test_a_single_spike_is_not_growth() -> None:
 def test_lag_that_keeps_growing_fails() -> None:
     verdict = analyse(run([200.0] * 16, [100 * n for n in range(16)]), Limits(lag_growth=500))
     assert not verdict.ok and "lag grew" in verdict.failures[0]
+
+
+def test_a_window_still_filling_after_the_first_quarter_is_warm_up() -> None:
+    """Memory that rises for the first half of the run and then stays flat: a window filling, judged from its end."""
+    filling = [200.0 + 15 * n for n in range(10)] + [340.0] * 10
+    assert not analyse(run(filling, [10] * 20)).ok  # the first quarter alone would call it growth
+    verdict = analyse(run(filling, [10] * 20), Limits(warmup_seconds=100))
+    assert verdict.ok, verdict.failures
+    assert verdict.figures["worker_rss_mib"]["start"] == 340.0
+
+
+def test_window_fill_time_follows_the_spike_window() -> None:
+    from pipeline.spikes.config import load_config
+
+    config = load_config()
+    assert window_fill_seconds() > config.window_seconds + config.hop_seconds
 
 
 def test_too_short_a_run_is_no_verdict() -> None:
