@@ -97,6 +97,7 @@ def analyse(samples: Sequence[Sample], limits: Limits = Limits()) -> Verdict:
     steady = [s for s in samples if s.seconds >= warmup]
     if len(steady) < 4:
         return Verdict(ok=False, failures=[f"too few samples after the warm-up ({len(steady)}): run longer"])
+    verdict.figures["warmup_seconds"] = round(warmup)
     for name in ("worker_rss_mib", "connector_rss_mib"):
         values = [getattr(s, name) for s in steady]
         start, end = _ends(values)

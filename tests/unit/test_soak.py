@@ -59,6 +59,7 @@ def test_a_window_still_filling_after_the_first_quarter_is_warm_up() -> None:
     verdict = analyse(run(filling, [10] * 20), Limits(warmup_seconds=100))
     assert verdict.ok, verdict.failures
     assert verdict.figures["worker_rss_mib"]["start"] == 340.0
+    assert verdict.figures["warmup_seconds"] == 100
 
 
 def test_window_fill_time_follows_the_spike_window() -> None:
