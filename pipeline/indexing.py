@@ -100,7 +100,9 @@ class ElasticsearchIndexer:
         sent = {action["_id"]: action for action in actions}
         rejections = [IndexRejection(r.doc_id, r.status, r.reason, _sent_doc(sent.get(r.doc_id, {}))) for r in refusals]
         refused = {r.doc_id for r in refusals}
-        metrics.STORIES_INDEXED.inc(sum(1 for a in actions if a["_op_type"] == "index" and a["_id"] not in refused))
+        written = [action["_op_type"] for action in actions if action["_id"] not in refused]
+        metrics.STORIES_INDEXED.inc(written.count("index"))
+        metrics.SOURCE_UPDATES.inc(written.count("update"))
         return rejections
 
     async def close(self) -> None:

@@ -11,6 +11,10 @@ from pipeline.tagging.actors import UNLISTED
 STORIES_CONSUMED = Counter("wirestream_stories_consumed", "Raw items read from stories.raw")
 STORIES_PARSED = Counter("wirestream_stories_parsed", "Raw items parsed into story records")
 STORIES_INDEXED = Counter("wirestream_stories_indexed", "Story documents acknowledged by Elasticsearch")
+SOURCE_UPDATES = Counter(
+    "wirestream_index_source_updates",
+    "Sources-only writes acknowledged by Elasticsearch: a copy or redelivery filed under a story already indexed",
+)
 DEAD_LETTERED = Counter("wirestream_dead_lettered", "Items sent to the dead-letter topic", ["stage", "reason"])
 INDEX_RETRIES = Counter(
     "wirestream_index_retries", "Bulk requests retried because Elasticsearch was unavailable or busy"

@@ -152,6 +152,16 @@ def test_five_variants_two_connectors_and_a_redelivery_make_one_document_with_ev
     # original is a duplicate of its newer text
     assert outcomes["duplicate"] >= (3 if doc["version"] == 2 else 4), outcomes
     assert outcomes.get("update", 0) >= (1 if doc["version"] == 2 else 0), outcomes
+    # the partner pages came after the wire story was indexed: sources-only writes, counted as such
+    assert _total(env, "wirestream_index_source_updates_total") >= 1
+
+
+def _total(env: dict[str, str], name: str) -> float:
+    """One of the worker's counters (no labels), from its /metrics endpoint."""
+    for line in scrape(f"http://127.0.0.1:{env['WIRESTREAM_WORKER_WEB_PORT']}/metrics").splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 def _outcomes(env: dict[str, str]) -> dict[str, float]:
