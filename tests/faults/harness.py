@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pipeline.raw import RawItem
 from pipeline.settings import Settings
 from pipeline.soak import consumer_lag
 from tests.conftest import ROOT
+from tests.metrics_page import metric, scrape
 
 SERVICES = ROOT / "deploy" / "local" / "services"
 
@@ -181,23 +181,6 @@ class Process:
 
     def tail(self, chars: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
-
-
-def scrape(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return ""
-
-
-def metric(text: str, name: str) -> float:
-    """Sum of a metric's samples in a /metrics page (0 when absent)."""
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name) and line[len(name) : len(name) + 1] in (" ", "{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 class Worker(Process):

@@ -27,6 +27,7 @@ from kafka import KafkaConsumer
 
 from pipeline.settings import Settings
 from tests.conftest import ROOT
+from tests.metrics_page import scrape
 
 PROMETHEUS_URL = f"http://127.0.0.1:{os.environ.get('PROMETHEUS_PORT', '19090')}"
 # Scraped by the local Prometheus, beside the demo worker's 6066; overridable so that two test runs on one
@@ -149,14 +150,6 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 def _worker_assigned(env: dict[str, str]) -> bool:
     metrics = scrape(f"http://127.0.0.1:{env['WIRESTREAM_WORKER_WEB_PORT']}/metrics")
     return 'wirestream_faust_assignment_operations_total{operation="completed"}' in metrics
-
-
-def scrape(url: str) -> str:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode()
-    except OSError:
-        return ""
 
 
 def prometheus_query(expr: str) -> list[dict[str, Any]]:

@@ -18,12 +18,12 @@ from tests.conftest import ROOT
 from tests.integration.conftest import (
     TEST_WORKER_PORT,
     distinct_stories,
-    scrape,
     start_worker,
     stop,
     wait_for,
     wirestream,
 )
+from tests.metrics_page import metric, scrape
 from tests.unit.test_dedup_evaluation import STORIES, agency_item, partner_item, reworded, trimmed
 
 QUAKE = next(story for story in STORIES if story["id"] == "quake-casualties")
@@ -153,15 +153,8 @@ def test_five_variants_two_connectors_and_a_redelivery_make_one_document_with_ev
     assert outcomes["duplicate"] >= (3 if doc["version"] == 2 else 4), outcomes
     assert outcomes.get("update", 0) >= (1 if doc["version"] == 2 else 0), outcomes
     # the partner pages came after the wire story was indexed: sources-only writes, counted as such
-    assert _total(env, "wirestream_index_source_updates_total") >= 1
-
-
-def _total(env: dict[str, str], name: str) -> float:
-    """One of the worker's counters (no labels), from its /metrics endpoint."""
-    for line in scrape(f"http://127.0.0.1:{env['WIRESTREAM_WORKER_WEB_PORT']}/metrics").splitlines():
-        if line.startswith(f"{name} "):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    page = scrape(f"http://127.0.0.1:{env['WIRESTREAM_WORKER_WEB_PORT']}/metrics")
+    assert metric(page, "wirestream_index_source_updates_total") >= 1
 
 
 def _outcomes(env: dict[str, str]) -> dict[str, float]:

@@ -36,7 +36,8 @@ from pipeline.spikes.detector import SpikeDetector
 from pipeline.spikes.leaderboard import Leaderboard
 from pipeline.spikes.metrics import SpikeGauges
 from tests.conftest import ROOT
-from tests.integration.conftest import consume_all, scrape, wait_for, wirestream
+from tests.integration.conftest import consume_all, wait_for, wirestream
+from tests.metrics_page import scrape
 
 pytestmark = pytest.mark.integration
 
