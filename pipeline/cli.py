@@ -40,9 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     topics = commands.add_parser("topics", help="create the pipeline's topics if they are missing")
     topics.set_defaults(handler=_topics)
 
-    process = commands.add_parser("process", help="run the story pipeline on files, print the records it would index")
+    process = commands.add_parser(
+        "process",
+        help="run the story pipeline on files (parse, tag, dedup across them), print the records it would index",
+        description="Prints one JSON record a line, with its dedup outcome and the story it was filed under, then a "
+        'last line {"stories": [...]} with each story, its version, its sources and the files filed under it.',
+    )
     process.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR")
-    process.add_argument("--source", default="local", help="publisher name recorded on every item")
+    process.add_argument(
+        "--source", default=None, help="publisher recorded on every item (default: the folder each file sits in)"
+    )
     process.set_defaults(handler=_process)
 
     from pipeline.benchmark import register as register_bench  # `bench` and its options live with the benchmark
@@ -154,21 +161,22 @@ def _topics(_: argparse.Namespace) -> int:
 
 def _process(args: argparse.Namespace) -> int:
     from pipeline.parse import Rejected
-    from pipeline.process import items_from_paths, process
+    from pipeline.process import items_from_paths, process_items, stories_of
 
     if missing := [str(path) for path in args.paths if not path.exists()]:
         print(json.dumps({"missing": missing}), file=sys.stderr)
         return 2
-    max_bytes = get_settings().max_story_bytes
+    filed = []
     rejected = 0
-    for label, item in items_from_paths(args.paths, source=args.source):
-        try:
-            record = process(item, max_bytes=max_bytes)
-        except Rejected as refusal:
+    items = items_from_paths(args.paths, source=args.source)
+    for label, outcome in process_items(items, max_bytes=get_settings().max_story_bytes):
+        if isinstance(outcome, Rejected):
             rejected += 1
-            print(json.dumps({"file": label, "rejected": refusal.reason, "detail": refusal.detail}), file=sys.stderr)
+            print(json.dumps({"file": label, "rejected": outcome.reason, "detail": outcome.detail}), file=sys.stderr)
             continue
-        print(json.dumps(record.to_dict(), ensure_ascii=False))
+        filed.append((label, outcome))
+        print(json.dumps({"file": label, **outcome.to_dict()}, ensure_ascii=False))
+    print(json.dumps({"stories": stories_of(filed), "rejected": rejected}, ensure_ascii=False))
     return 1 if rejected else 0
 
 

@@ -77,6 +77,7 @@ def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
         story_id=hashlib.sha1(f"{item.source}\x00{story.item_id or item.key}".encode()).hexdigest()[:20],
         source=source,
         headline=story.headline,
+        headline_derived=story.headline_derived,
         body=story.body,
         published_at=_utc(story.published, item.received_at),
         ingested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),

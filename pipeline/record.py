@@ -35,6 +35,7 @@ class StoryRecord:
     published_at: str
     ingested_at: str
     url: str | None = None
+    headline_derived: bool = False  # the item came without a headline: this one is its lede's opening words
     authors: list[str] = field(default_factory=list)
     dateline: Dateline = field(default_factory=Dateline)
     language: str | None = None

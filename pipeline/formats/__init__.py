@@ -23,6 +23,7 @@ class ParsedStory:
 
     headline: str
     body: list[str]
+    headline_derived: bool = False  # the item had no headline: this one is the lede's opening words
     item_id: str | None = None
     authors: list[str] = field(default_factory=list)
     place: str | None = None

@@ -19,9 +19,12 @@ from trafilatura.settings import Extractor
 
 from pipeline.formats import ParsedStory, Rejected
 from pipeline.formats.comments import take_comments
+from pipeline.formats.dateline import split_dateline
 from pipeline.formats.furniture import copyright_holder, is_caption
-from pipeline.formats.markup import blocks, folded, named, text_of
+from pipeline.formats.markup import blocks, folded, local_name, named, text_of
 from pipeline.formats.story import assemble
+from pipeline.formats.text import parse_text
+from pipeline.plaintext import safe_url
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
 _EXTRACTOR = Extractor(output_format="python", fast=True, comments=False, tables=False, dedup=False)
@@ -56,12 +59,20 @@ _FURNITURE_NAMES = re.compile(
     r"(^|[\s_-])(related|share|sharing|sharedaddy|social|newsletter|promo|advert|ads|sponsor|sponsored|breadcrumbs?"
     r"|tags|kicker|section-label|categor(y|ies)|also-read|read-also|more-stories|most-read|trending|sidebar|widget"
     r"|rail|subscribe|paywall|masthead|topbar|menu|byline|post-meta|story-meta|article-info|meta-wrapper"
-    r"|comment-count|comments-link|timestamp|dateline)([\s_-]|$)",
+    r"|comment-count|comments-link|timestamp)([\s_-]|$)",
     re.IGNORECASE,
 )
+# A dateline element: inside a paragraph ("<span class=dateline>KYIV</span> (Reuters) - ...") it stays for the
+# paragraph's dateline to be read; standing on its own it gives the place and leaves the page.
+_DATELINE_NAMES = re.compile(r"(^|[\s_-])dateline([\s_-]|$)", re.IGNORECASE)
+_DATELINE_MAX_CHARS = 60
 # An element holding several long paragraphs is the story's container, whatever its class says.
 _HOLDS_STORY = etree.XPath("count(.//p[string-length(normalize-space(.)) > 120]) > 1 or boolean(.//h1)")
 _BODY_BLOCKS = frozenset({"p", "quote", "item"})
+_STRUCTURED_PARAGRAPHS = 2
+_TEXT_BLOCKS = frozenset({"p", "div", "td", "tr", "table", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+_TEXT_BLOCKS |= frozenset({"section", "article", "header", "footer", "blockquote", "figcaption", "figure"})
+_INLINE = frozenset({"span", "strong", "b", "em", "i", "a", "small"})
 _HEADLINE_MIN_WORDS = 3
 _OVERLAP_CHARS = 40  # shorter texts ("Thank you.") may be in a story and a comment alike
 _TITLE_SEPARATORS = re.compile(r"\s+[|\u2013\u2014-]\s+")
@@ -79,20 +90,47 @@ def parse_html(text: str) -> ParsedStory:
     published = _published(root)
     captions = [text_of(element) for element in _take(_captions(root))]
     bylines = [text_of(element) for element in _take(_BYLINE_ELEMENTS(root))] or [_meta(root, "author")]
+    place = _standalone_dateline(root)
     _take([*_FURNITURE_TAGS(root), *named(root, _FURNITURE_NAMES)])
+    paragraphs = _without_comments(_main_text(root), comments)
+    if len(paragraphs) < _STRUCTURED_PARAGRAPHS:  # no paragraph markup (a table layout, <br> breaks): read as text
+        return _as_text(text, title=_TITLE(root), site_name=site_name, published=published, url=_url(root))
     return assemble(
         headline=headline,
-        paragraphs=_without_comments(_main_text(root), comments),
+        paragraphs=paragraphs,
         captions=captions,
         bylines=[byline for byline in bylines if byline and not byline.startswith("http")],
         credits=credits,
         site_name=site_name or None,
+        place=place,
         published=published,
         language=_LANG(root).strip() or _meta(root, "content-language", "og:locale") or None,
-        url=next(iter(_CANONICAL(root)), None) or _meta(root, "og:url") or None,
+        url=_url(root),
         comments=comments,
         page=True,
     )
+
+
+def _as_text(text: str, *, title: str, site_name: str, published: str | None, url: str | None) -> ParsedStory:
+    """The page rendered as the text a reader sees, line breaks kept, parsed as a plain-text page."""
+    root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+    for element in _FURNITURE_TAGS(root):
+        if local_name(element) in ("script", "style", "noscript"):
+            element.drop_tree()
+    for element in root.iter():
+        name = local_name(element)
+        if name == "br" or name in _TEXT_BLOCKS:
+            element.tail = ("\n" if name == "br" else "\n\n") + (element.tail or "")
+    body = root.find("body")
+    story = parse_text((body if body is not None else root).text_content(), title=" ".join(title.split()))
+    story.published, story.url = story.published or published, story.url or safe_url(url)
+    if site_name and story.agency and site_name.casefold() in story.agency.casefold():
+        story.agency = None
+    return story
+
+
+def _url(root: etree._Element) -> str | None:
+    return next(iter(_CANONICAL(root)), None) or _meta(root, "og:url") or None
 
 
 def _meta(root: etree._Element, *keys: str) -> str:
@@ -111,6 +149,19 @@ def _headline(root: etree._Element) -> str:
         return title
     parts = _TITLE_SEPARATORS.split(" ".join(_TITLE(root).split()))
     return max(parts, key=len)
+
+
+def _standalone_dateline(root: etree._Element) -> str | None:
+    """The place of a dateline element that stands apart from the story text (cut out of the page)."""
+    for element in named(root, _DATELINE_NAMES):
+        parent = element.getparent()
+        if local_name(element) in _INLINE and parent is not None and text_of(parent) != text_of(element):
+            continue  # inside a paragraph: the paragraph's own dateline
+        text = text_of(element).strip(" -\u2013\u2014")
+        element.drop_tree()
+        if len(text) <= _DATELINE_MAX_CHARS and (found := split_dateline(f"{text} - .")):
+            return found.place  # "KYIV" or "KYIV, Nov 20 (Reuters)": the place alone, never a date
+    return None
 
 
 def _published(root: etree._Element) -> str | None:

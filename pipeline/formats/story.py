@@ -1,5 +1,6 @@
-"""The last step every format shares: furniture out of the paragraphs, the dateline off the first one,
-author names out of the bylines, the agency settled, and a refusal when no story is left."""
+"""The last step every format shares: furniture out of the paragraphs, the dateline off the first one, an agency
+sign-off off the last one, author names out of the bylines, the agency settled, a headline derived from the lede
+when the item has none, and a refusal when no story text is left."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from collections.abc import Iterable
 from pipeline.formats import ParsedStory, Rejected
 from pipeline.formats.byline import authors
 from pipeline.formats.dateline import split_dateline
-from pipeline.formats.furniture import separate
+from pipeline.formats.furniture import ends_sentence, separate, split_sign_off
 from pipeline.plaintext import plain_text, plain_texts, safe_url
+
+_DERIVED_MIN_WORDS = 4  # "U.S." or "Mr." early in a lede does not end its first sentence
+_DERIVED_MAX_WORDS = 16
 
 
 def assemble(
@@ -37,22 +41,25 @@ def assemble(
     comments, bylines, credits = plain_texts(list(comments)), plain_texts(list(bylines)), plain_texts(list(credits))
     agency, place, site_name = (plain_text(value) or None if value else None for value in (agency, place, site_name))
     url = safe_url(url)
-    if not headline:
-        raise Rejected("missing_fields", "no headline found")
     separated = separate(paragraphs, page=page)
     body = [paragraph for paragraph in separated.body if paragraph != headline]
-    if not body:
-        raise Rejected("missing_fields", "no story paragraphs found")
+    if not any(char.isalnum() for paragraph in body for char in paragraph):
+        raise Rejected("empty", "no story text found" + (" under the headline" if headline else ""))
     dateline = split_dateline(body[0])
     if dateline is not None:
         body[0] = dateline.rest
     credit_names = [*credits, *separated.copyright_holders]
+    if (signed := split_sign_off(body[-1])) is not None:
+        body[-1], agencies = signed
+        credit_names += agencies
+        agency = agency or agencies[0]
     if dateline is not None and dateline.agency:
         credit_names.append(dateline.agency)
     if site_name:
         credit_names.append(site_name)
     return ParsedStory(
-        headline=headline,
+        headline=headline or derived_headline(body[0]),
+        headline_derived=not headline,
         body=body,
         item_id=item_id,
         authors=authors([*bylines, *separated.bylines], credit_names),
@@ -64,6 +71,17 @@ def assemble(
         captions=_distinct([*captions, *separated.captions]),
         comments=list(comments),
     )
+
+
+def derived_headline(lede: str) -> str:
+    """A headline for a story that came without one: the lede's first sentence, or its opening words and an
+    ellipsis when that sentence is long."""
+    words = lede.split()
+    for count, word in enumerate(words[:_DERIVED_MAX_WORDS], start=1):
+        if count >= _DERIVED_MIN_WORDS and ends_sentence(word):
+            return " ".join(words[:count]).rstrip(".")
+    cut = words[:_DERIVED_MAX_WORDS]
+    return (" ".join(cut).rstrip(",;:") or lede) + ("\u2026" if len(words) > len(cut) else "")
 
 
 def _agency_credit(credit_names: list[str], site_name: str | None) -> str | None:

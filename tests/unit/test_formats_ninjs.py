@@ -92,7 +92,6 @@ def test_description_text_is_the_body_of_a_short_item() -> None:
     ("doc", "reason"),
     [
         ({"headline": 5, "body_text": ["not", "text"]}, "missing_fields"),
-        ({"headline": "", "body_text": "Text without a headline."}, "missing_fields"),
         ({"headline": "A headline", "body_text": "   \n  "}, "missing_fields"),
         ("just a string", "malformed_json"),
         (None, "malformed_json"),
@@ -102,6 +101,13 @@ def test_json_without_a_story_is_refused(doc: object, reason: str) -> None:
     with pytest.raises(Rejected) as caught:
         ninjs(doc)
     assert caught.value.reason == reason
+
+
+def test_a_story_without_a_headline_gets_one_from_its_lede() -> None:
+    record = ninjs({"headline": "", "body_text": "Floods cut the main road to the port on Monday. Rain goes on."})
+    assert record.headline == "Floods cut the main road to the port on Monday"
+    assert record.headline_derived
+    assert record.body == ["Floods cut the main road to the port on Monday. Rain goes on."]
 
 
 def test_truncated_json_says_so() -> None:

@@ -1,5 +1,7 @@
 """Plain-text stories in the encodings wire text still arrives in."""
 
+import pytest
+
 from pipeline.parse import parse
 from pipeline.process import items_from_paths
 from pipeline.raw import RawItem
@@ -68,3 +70,89 @@ def test_one_paragraph_a_line_and_blank_line_paragraphs_both_work() -> None:
 def test_text_without_a_declared_time_gets_the_time_it_was_received() -> None:
     item = RawItem("k", b"Headline\n\nBody.", "wire", "text/plain", "test", received_at="2026-11-20T10:00:00+01:00")
     assert parse(item, max_bytes=1000).published_at == "2026-11-20T09:00:00+00:00"
+
+
+def test_wire_copy_without_a_headline_line_gets_a_derived_headline() -> None:
+    record = text(
+        "BRUSSELS (Reuters) - European Union ministers agreed on Monday to extend sanctions on Russia for six "
+        "months, diplomats said.\n\nThe decision needs no further vote.\n"
+    )
+    assert record.headline == (
+        "European Union ministers agreed on Monday to extend sanctions on Russia for six months, diplomats said"
+    )
+    assert record.headline_derived
+    assert (record.dateline.place, record.source.agency) == ("BRUSSELS", "Reuters")
+    assert record.body[0].startswith("European Union ministers agreed")
+    assert record.body[-1] == "The decision needs no further vote."
+
+
+def test_a_story_in_one_paragraph_with_an_agency_sign_off_is_a_story() -> None:
+    paragraph = (
+        "Police in Hamburg detained two men on Sunday after a fire at a warehouse in the port district, a "
+        "spokeswoman said, adding that no one was hurt and that the cause of the blaze was not yet known. "
+        "Firefighters worked through the night to stop the flames spreading to nearby buildings. mp (DPA/Reuters)"
+    )
+    record = text(paragraph)
+    assert record.body == [paragraph.removesuffix(" mp (DPA/Reuters)")]
+    assert record.source.agency == "DPA"
+    assert record.headline_derived and record.headline.startswith("Police in Hamburg detained two men")
+    assert len(record.headline.split()) <= 17
+
+
+@pytest.mark.parametrize(
+    ("lede", "place", "agency"),
+    [
+        ("KYIV (Reuters) - Ukraine said on Monday that it had restored power to the capital.", "KYIV", "Reuters"),
+        (
+            "WASHINGTON, March 3 (Reuters) - The Senate passed the spending bill late on Monday.",
+            "WASHINGTON",
+            "Reuters",
+        ),
+        (
+            "MOSCOW, February 6. /TASS/. Russia's foreign ministry summoned the ambassador on Thursday.",
+            "MOSCOW",
+            "TASS",
+        ),
+        ("BERLIN (AFP) - Germany's government agreed a budget for next year after weeks of talks.", "BERLIN", "AFP"),
+    ],
+)
+def test_datelines_in_their_common_forms(lede: str, place: str, agency: str) -> None:
+    record = text(f"Headline for the story here\n\n{lede}\n\nA second paragraph of the story follows here.")
+    assert (record.dateline.place, record.source.agency) == (place, agency)
+    assert record.body[0] == lede.split(" - ", 1)[-1].split("/. ", 1)[-1]
+
+
+def test_a_page_saved_as_text_keeps_furniture_and_comments_out_of_the_story() -> None:
+    record = text(
+        "Storm floods Mombasa port\n"
+        "Workers clear debris at the port of Mombasa, Kenya, May 2. REUTERS/Jane Mwangi\n"
+        "Africa\n"
+        "Kenyan port shut as storm floods terminals\n"
+        "12 Comments\n"
+        "By Amina Otieno\n"
+        "NAIROBI\n"
+        "Kenya closed the port of Mombasa on Tuesday after a storm flooded two container terminals, the port "
+        "authority said, halting most traffic through East Africa's busiest port.\n"
+        "Ships were told to wait at anchor until the water had drained, the Kenya Ports Authority said.\n"
+        "Share this article\n"
+        "\u00a9 2026 Northstar\n"
+        "\u00a9 2026 Coast Media Ltd.\n"
+        "Brazil would never let its ports flood like this, ask Lula.\n"
+        "joao_p  2 hours ago\n"
+        "Brazil would never let its ports flood like this, ask Lula.\n"
+        "Japan builds sea walls for exactly this reason.\n"
+        "Login to comment\n"
+    )
+    assert record.headline == "Kenyan port shut as storm floods terminals"
+    assert record.captions == [
+        "Storm floods Mombasa port",
+        "Workers clear debris at the port of Mombasa, Kenya, May 2. REUTERS/Jane Mwangi",
+    ]
+    assert record.authors == ["Amina Otieno"]
+    assert record.dateline.place == "NAIROBI"
+    assert [paragraph[:20] for paragraph in record.body] == ["Kenya closed the por", "Ships were told to w"]
+    assert record.comments == [
+        "Brazil would never let its ports flood like this, ask Lula.",
+        "Japan builds sea walls for exactly this reason.",
+    ]
+    assert record.source.agency == "Northstar"

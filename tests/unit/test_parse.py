@@ -64,7 +64,7 @@ def test_plain_text_first_line_is_the_headline() -> None:
         (b"\xff\xfe\x00garbag", "application/json", "bad_encoding"),  # UTF-16 BOM, then half a character
         (bytes(range(0x80, 0xE4)), "text/plain", "bad_encoding"),  # high bytes no charset reads as text
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/plain", "binary"),
-        (b"only a headline", "text/plain", "missing_fields"),
+        (b"only a headline", "text/plain", "empty"),
         (b"%PDF-1.7", "application/pdf", "unsupported_content_type"),
         (b"x" * 101, "text/plain", "too_large"),
     ],

@@ -49,8 +49,8 @@ def test_every_bad_sample_is_covered() -> None:
         (b"   \n\t  ", "text/plain", "empty"),
         (b"\xef\xbb\xbf  \n", "application/json", "empty"),
         (b"x" * 2001, "text/html", "too_large"),
-        (b"<html><body></body></html>", "text/html", "missing_fields"),
-        (b"<html><body><h1>Only a headline here</h1></body></html>", "text/html", "missing_fields"),
+        (b"<html><body></body></html>", "text/html", "empty"),
+        (b"<html><body><h1>Only a headline here</h1></body></html>", "text/html", "empty"),
         (b"PK\x03\x04", "application/zip", "unsupported_content_type"),
     ],
 )

@@ -3,6 +3,7 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,12 @@ def without_times(record: dict[str, object]) -> dict[str, object]:
     return {name: value for name, value in record.items() if name != "ingested_at"}
 
 
+def printed(out: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The records `process` printed, and its closing summary line."""
+    *records, summary = [json.loads(line) for line in out.splitlines()]
+    return records, summary
+
+
 def test_process_returns_the_parsed_record_with_its_tags() -> None:
     _, item = next(items_from_paths([RAW / "newsml-item.xml"], source="s"))
     record = process(item, max_bytes=100_000)
@@ -30,15 +37,15 @@ def test_process_returns_the_parsed_record_with_its_tags() -> None:
 def test_process_tags_only_what_the_story_says_not_its_comments(capsys: pytest.CaptureFixture[str]) -> None:
     """The partner page's readers argue about Germany, Berlin and Chancellor Merz; the story is about Ukraine."""
     assert main(["process", str(RAW / "partner-wordpress.html"), "--source", "partner-daily"]) == 0
-    (printed,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    comments = " ".join(printed["comments"])
+    (record,), _ = printed(capsys.readouterr().out)
+    comments = " ".join(record["comments"])
     assert "Germany" in comments and "Merz" in comments
-    assert printed["dateline"] == {"place": "KYIV", "country": "UA"}
-    codes = [tag["code"] for tag in printed["countries"]]
+    assert record["dateline"] == {"place": "KYIV", "country": "UA"}
+    codes = [tag["code"] for tag in record["countries"]]
     assert codes[0] == "UA"
     assert "DE" not in codes
-    assert "friedrich-merz" not in [actor["id"] for actor in printed["actors"]]
-    assert all(tag["evidence"]["count"] >= 1 for tag in printed["countries"] + printed["actors"])
+    assert "friedrich-merz" not in [actor["id"] for actor in record["actors"]]
+    assert all(tag["evidence"]["count"] >= 1 for tag in record["countries"] + record["actors"])
 
 
 def test_directories_are_read_recursively_in_order_with_known_extensions_only() -> None:
@@ -66,15 +73,19 @@ def test_process_command_prints_the_record_that_would_be_indexed(capsys: pytest.
     assert main(["process", str(path), "--source", "partner-daily"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
-    (printed,) = [json.loads(line) for line in out.splitlines()]
+    (record,), summary = printed(out)
     _, item = next(items_from_paths([path], source="partner-daily"))
-    assert without_times(printed) == without_times(process(item, max_bytes=2_000_000).to_dict())
-    body = " ".join(printed["body"])
-    assert len(printed["comments"]) == 6
-    for comment in printed["comments"]:
+    assert record.pop("file") == str(path)
+    assert record.pop("dedup")["outcome"] == "new" and record.pop("first_seen_at")
+    expected = process(item, max_bytes=2_000_000).to_dict()
+    assert without_times({**record, "dedup": None, "first_seen_at": None}) == without_times(expected)
+    assert [story["story_id"] for story in summary["stories"]] == [record["story_id"]]
+    body = " ".join(record["body"])
+    assert len(record["comments"]) == 6
+    for comment in record["comments"]:
         for sentence in re.split(r"(?<=[.!?])\s+|\n", comment):
             assert sentence not in body
-    assert printed["body"][0].startswith("Ukrainian engineers restored electricity")
+    assert record["body"][0].startswith("Ukrainian engineers restored electricity")
 
 
 def test_process_command_reports_rejections_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,9 +94,42 @@ def test_process_command_reports_rejections_and_fails(capsys: pytest.CaptureFixt
     rejections = [json.loads(line) for line in err.splitlines()]
     assert {Path(r["file"]).name for r in rejections} == {p.name for p in (RAW / "bad").iterdir()}
     assert all(r["rejected"] and r["detail"] for r in rejections)
-    assert [json.loads(line)["headline"] for line in out.splitlines()] == [
-        "Belgian government agrees 2027 budget after marathon talks"
+    records, summary = printed(out)
+    assert [record["headline"] for record in records] == ["Belgian government agrees 2027 budget after marathon talks"]
+    assert summary["rejected"] == len(rejections)
+
+
+def test_process_files_five_variants_of_one_story_under_one_story(capsys: pytest.CaptureFixture[str]) -> None:
+    """The agency's copy, its UPDATE 1, a partner's page with comments, a respelled copy and a trimmed copy."""
+    folder = ROOT / "tests" / "data" / "process"
+    files = [
+        folder / "northstar" / "port-strike.txt",
+        folder / "northstar" / "port-strike-update-1.txt",
+        folder / "harbour-times" / "port-strike-page.html",
+        folder / "coastal-post" / "port-strike-respelled.txt",
+        folder / "metro-daily" / "port-strike-trimmed.txt",
     ]
+    assert main(["process", *map(str, files)]) == 0
+    records, summary = printed(capsys.readouterr().out)
+    assert [record["dedup"]["outcome"] for record in records] == [
+        "new",
+        "update",
+        "duplicate",
+        "duplicate",
+        "duplicate",
+    ]
+    assert len({record["story_id"] for record in records}) == 1
+    (story,) = summary["stories"]
+    assert story["version"] == 2
+    assert story["headline"] == "UPDATE 1-Dock workers halt Rotterdam container terminals in pay dispute"
+    assert [source["publisher"] for source in story["sources"]] == [
+        "northstar",
+        "harbour-times",
+        "coastal-post",
+        "metro-daily",
+    ]
+    assert [item["file"] for item in story["items"]] == list(map(str, files))
+    assert all(record["dedup"]["matched"] == story["story_id"] for record in records[1:])
 
 
 def test_process_command_refuses_missing_paths(capsys: pytest.CaptureFixture[str]) -> None:
