@@ -35,6 +35,7 @@ from pipeline.formats.markup import folded
 from pipeline.formats.story import assemble
 
 _LEDE_WORDS = 12  # story prose: a sentence at least this long; headlines, decks and labels are shorter
+_LONG_PROSE_WORDS = 40  # prose even when cut off mid-sentence: no headline or label runs this long
 _HEADLINE_MIN_WORDS = 3  # shorter head lines are section words and labels
 _DECK_LOOKAHEAD = 3  # a byline or dateline this close after a first "lede" shows it was a deck above the byline
 _WRAP_MIN, _WRAP_MAX = 50, 100  # the margins hard-wrapped text is filled to
@@ -139,7 +140,8 @@ def _opens_story(paragraph: str) -> bool:
         return False
     if split_dateline(paragraph) is not None:
         return True
-    return len(paragraph.split()) >= _LEDE_WORDS and ends_sentence(paragraph)
+    words = len(paragraph.split())
+    return words >= _LEDE_WORDS and (ends_sentence(paragraph) or words >= _LONG_PROSE_WORDS)
 
 
 def _is_head_marker(paragraph: str) -> bool:

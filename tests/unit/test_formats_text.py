@@ -156,3 +156,9 @@ def test_a_page_saved_as_text_keeps_furniture_and_comments_out_of_the_story() ->
         "Japan builds sea walls for exactly this reason.",
     ]
     assert record.source.agency == "Northstar"
+
+
+def test_a_long_paragraph_cut_off_mid_sentence_is_still_a_story() -> None:
+    words = "The council voted on Tuesday to close the old bridge to heavy traffic while engineers inspect it"
+    record = text(f"{words}, and officials said repairs could take months because the steel {words} and the")
+    assert record.headline_derived and record.body[0].startswith("The council voted on Tuesday")
