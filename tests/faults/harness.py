@@ -1,5 +1,5 @@
 """The fault suite's shell: its own Kafka and Elasticsearch, the worker and connectors as real processes, and
-the checks by story id (every story sent indexed exactly once, every bad item dead-lettered).
+the checks by id (every story sent indexed exactly once, every bad item dead-lettered exactly once).
 
 Nothing is mocked. The servers are the project's own (`deploy/local/services`) under `.state/faults` and on
 ports of their own, so a case can stop and restart them while other test runs use the shared ones.
@@ -322,7 +322,7 @@ class Outcome:
     case: str
     sent: int
     indexed: int | None  # None: a case about Kafka alone
-    dead_lettered: int
+    dead_lettered: int  # dead-letter records of the case's bad items (each should have one)
     lost: int
     duplicated: int
     seconds: float = 0.0
@@ -340,7 +340,8 @@ class Outcome:
 
 @dataclass
 class Expectation:
-    """A case's promise: these story ids indexed once each, these item keys dead-lettered (with these reasons)."""
+    """A case's promise: these story ids indexed once each, these item keys dead-lettered once each (with one of
+    these reasons)."""
 
     case: str
     source: str
@@ -381,18 +382,20 @@ def tally(es: Elasticsearch, settings: Settings, expected: Expectation) -> Outco
     found = set(copies)
     wanted = set(expected.stories)
     dlq = dead_letters(settings)
+    times = {key: len(dlq.get(key, [])) for key in expected.bad}  # dead-letter records per bad item
     wrong = [doc for doc in docs if doc["id"] in wanted and doc["headline"] != expected.stories[doc["id"]]]
     outcome = Outcome(
         case=expected.case,
         sent=expected.sent,
         indexed=len(found & wanted),
-        dead_lettered=sum(1 for key in expected.bad if key in dlq),
+        dead_lettered=sum(times.values()),
         lost=len(wanted - found),
         missing=wanted - found,
         # a story in two indices, or a document no story sent accounts for (a story under a second id)
         duplicated=sum(n - 1 for n in copies.values()) + len(found - wanted),
     )
-    outcome.notes["_missing_dlq"] = sorted(key.decode(errors="replace") for key in expected.bad if key not in dlq)
+    outcome.notes["_missing_dlq"] = sorted(key.decode(errors="replace") for key, n in times.items() if n == 0)
+    outcome.notes["_repeated_dlq"] = sorted(f"{key.decode(errors='replace')} x{n}" for key, n in times.items() if n > 1)
     outcome.notes["_wrong_reason"] = sorted(
         f"{key.decode(errors='replace')}:{[h.get('dlq-reason') for h in dlq[key]]}"
         for key, reasons in expected.bad.items()
@@ -453,13 +456,15 @@ def verify(outcome: Outcome) -> None:
         problems.append(f"{outcome.duplicated} duplicated")
     if missing := outcome.notes.get("_missing_dlq"):
         problems.append(f"not dead-lettered: {missing}")
+    if repeated := outcome.notes.get("_repeated_dlq"):
+        problems.append(f"dead-lettered more than once: {repeated}")
     if wrong := outcome.notes.get("_wrong_reason"):
         problems.append(f"dead-lettered for the wrong reason: {wrong}")
     if outcome.notes.get("_wrong_text"):
         problems.append(f"{outcome.notes['_wrong_text']} documents with another story's text")
     if lost_at := outcome.notes.get("_lost_at"):
         problems.append(f"the lost stories last seen in: {lost_at}")
-    for key in ("_missing_dlq", "_wrong_reason", "_wrong_text", "_lost_at"):
+    for key in ("_missing_dlq", "_repeated_dlq", "_wrong_reason", "_wrong_text", "_lost_at"):
         outcome.notes.pop(key, None)
     if problems:
         raise CaseFailed(f"{outcome.line()}\n" + "\n".join(problems))

@@ -1,6 +1,6 @@
 """Fault cases on real servers: each streams stories through a real connector and worker, breaks something on
-the way, and checks by story id that every story sent is indexed exactly once and every bad item is in the
-dead-letter topic. Each case is bounded in time and prints its counts.
+the way, and checks by id that every story sent is indexed exactly once and every bad item is in the
+dead-letter topic exactly once. Each case is bounded in time and prints its counts.
 
 Order matters only for speed: the Elasticsearch cases come last, so the others do not wait for it to restart.
 """

@@ -1,0 +1,66 @@
+"""The worker's Kafka transport: Faust's aiokafka transport, with a consumer that reads committed records only.
+
+Connectors publish each batch in a Kafka transaction (`connectors/publisher.py`), and a batch whose transaction
+was aborted (a connector fenced or stopped mid-batch) must never reach the index. Kafka filters such records out
+only for a consumer with `isolation.level=read_committed`. faust-streaming 0.15.3 builds its aiokafka consumer
+(`AIOKafkaConsumerThread._create_worker_consumer`) with `read_uncommitted` unless the app runs with
+`processing_guarantee="exactly_once"`, and has no setting or consumer option for the isolation level alone.
+
+Exactly-once is not what we want here: it gives every assigned source partition a transactional producer of its
+own, commits offsets through those transactions, and makes each hop (raw → parsed → enriched) wait for a commit
+before the next agent may read the record, which would add the commit interval to produce-to-searchable latency
+at every hop. Offsets of the enriched topic are committed after Elasticsearch acknowledged a batch either way.
+
+So this module subclasses the three aiokafka driver classes, each by the one factory Faust calls to build the
+next (transport → consumer → consumer thread), and the thread creates the consumer exactly as Faust does, then
+switches it to `read_committed` before it starts. aiokafka keeps the level it was given as `_isolation_level`
+and hands it to its fetcher in `start()`; no public setter exists, so the override checks that the attribute is
+there and fails loudly (rather than read uncommitted data silently) should a later aiokafka rename it.
+`tests/unit/test_kafka_consumer.py` pins this, `tests/integration/test_read_committed.py` proves it on Kafka.
+
+The worker's own topics (table changelogs, stories.parsed, stories.enriched, stories.dlq) are written without
+transactions, so for them committed and uncommitted reads are the same records.
+"""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import AppT, TransportT
+
+READ_COMMITTED = "read_committed"
+
+
+class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Faust's aiokafka consumer thread, its worker consumer switched to `read_committed` before it starts."""
+
+    def _create_worker_consumer(self, transport: faust_aiokafka.Transport) -> AIOKafkaConsumer:
+        consumer = super()._create_worker_consumer(transport)
+        if getattr(consumer, "_isolation_level", None) not in ("read_uncommitted", READ_COMMITTED):
+            raise RuntimeError(
+                "aiokafka no longer keeps the consumer's isolation level in `_isolation_level`: "
+                "pipeline.kafka_consumer cannot make the worker read committed records only"
+            )
+        consumer._isolation_level = READ_COMMITTED
+        return consumer
+
+
+class ReadCommittedConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer, running `ReadCommittedConsumerThread`."""
+
+    def _new_consumer_thread(self) -> ReadCommittedConsumerThread:
+        return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class ReadCommittedTransport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport (`kafka://`), creating `ReadCommittedConsumer`s."""
+
+    Consumer = ReadCommittedConsumer
+
+
+def use_read_committed(app: AppT) -> TransportT:
+    """Give `app` the read-committed transport for its `broker_consumer` URLs. Call it right after `faust.App(...)`,
+    before anything (a topic, an agent) makes the app create its default transport."""
+    transport = ReadCommittedTransport(app.conf.broker_consumer, app)
+    app.transport = transport
+    return transport
