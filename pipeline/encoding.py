@@ -95,12 +95,18 @@ def _as_utf8(data: bytes) -> Decoded | None:
 
 
 def _detected(data: bytes) -> Decoded:
+    if _UTF8_SHAPED.fullmatch(data):  # UTF-8's byte shape, yet invalid: surrogates, overlong forms, not a codepage
+        raise Rejected("bad_encoding", "UTF-8 byte sequences that are not valid UTF-8 (surrogates or overlong forms)")
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise Rejected("bad_encoding", "not valid UTF-8 and no single-byte or multi-byte charset fits the bytes")
     # charset-normalizer lists the charsets that read these bytes the same way; name the usual one
     charset = "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
     return Decoded(str(best), charset, "detected")
+
+
+# Every byte above 0x7F stands in a lead byte + continuation bytes sequence, as UTF-8 writes text.
+_UTF8_SHAPED = re.compile(rb"(?:[\x00-\x7f]|[\xc0-\xf7][\x80-\xbf]{1,3})*")
 
 
 def _declared_charset(data: bytes, content_type: str) -> str | None:

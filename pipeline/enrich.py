@@ -10,6 +10,7 @@ import dataclasses
 
 from pipeline.record import StoryRecord
 from pipeline.tagging import resolve_place, tag_actors, tag_countries
+from pipeline.tagging.storytext import story_text
 
 
 def enrich(record: StoryRecord) -> StoryRecord:
@@ -17,8 +18,9 @@ def enrich(record: StoryRecord) -> StoryRecord:
     if record.dateline.place and not record.dateline.country:
         country = resolve_place(record.dateline.place)
         record = dataclasses.replace(record, dateline=dataclasses.replace(record.dateline, country=country))
+    story = story_text(record)  # one text for both taggers
     return dataclasses.replace(
         record,
-        countries=[tag.to_dict() for tag in tag_countries(record)],
-        actors=[tag.to_dict() for tag in tag_actors(record)],
+        countries=[tag.to_dict() for tag in tag_countries(record, story)],
+        actors=[tag.to_dict() for tag in tag_actors(record, story)],
     )

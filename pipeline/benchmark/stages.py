@@ -94,8 +94,10 @@ def parse_formats(count: int, *, seed: int) -> dict[str, Any]:
 
 
 def tagging_stage(records: Sequence[StoryRecord], *, profile: bool = False) -> StageResult:
-    """`tag_countries` and `tag_actors` on every record, the automata built beforehand (once a process)."""
+    """`tag_countries` and `tag_actors` on every record over one story text, as `enrich` does, the automata built
+    beforehand (once a process)."""
     from pipeline.tagging import tag_actors, tag_countries
+    from pipeline.tagging.storytext import story_text
 
     if records:  # warm-up: builds both automata
         tag_countries(records[0])
@@ -105,8 +107,9 @@ def tagging_stage(records: Sequence[StoryRecord], *, profile: bool = False) -> S
     with one_cpu():
         for record in records:
             started = time.perf_counter()
-            country_tags = tag_countries(record)
-            actor_tags = tag_actors(record)
+            story = story_text(record)
+            country_tags = tag_countries(record, story)
+            actor_tags = tag_actors(record, story)
             spent += time.perf_counter() - started
             countries += len(country_tags)
             actors += len(actor_tags)

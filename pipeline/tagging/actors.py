@@ -19,6 +19,7 @@ its own story.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import defaultdict
@@ -28,11 +29,13 @@ from typing import Any
 from pipeline.record import StoryRecord
 from pipeline.tagging import actor_gazetteer
 from pipeline.tagging.actor_gazetteer import Actor, ActorGazetteer, Named, Short, surname
+from pipeline.tagging.countries import country_in, resolve_place
 from pipeline.tagging.countries import gazetteer as country_gazetteer
-from pipeline.tagging.countries import resolve_place
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import ascii_variant, fold
-from pipeline.tagging.storytext import story_text
+from pipeline.tagging.organisations import find_organisations
+from pipeline.tagging.people import find_people, person_name
+from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
 
 UNLISTED = "unlisted:"
@@ -100,9 +103,10 @@ class _Found:
         return min(seen, key=lambda pair: pair[0])[1] if seen else None
 
 
-def tag_actors(record: StoryRecord) -> list[ActorTag]:
-    """The people and organisations the story itself names, most relevant first."""
-    story = story_text(record)
+def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[ActorTag]:
+    """The people and organisations the story itself names, most relevant first; `story`, the record's
+    `story_text` when the caller has it already."""
+    story = story or story_text(record)
     text = story.text
     found = _Found()
     matches = gazetteer().matcher.find(text, story.folded)
@@ -122,6 +126,9 @@ def tag_actors(record: StoryRecord) -> list[ActorTag]:
         for p in people
         if free(p.start, p.end) and not any(a.id in found.introduced for a in shorts.get((p.start, p.end), ()))
     ]
+    people = [
+        dataclasses.replace(person, name=name) for person in people if (name := person_name(person.name, titled=True))
+    ]
     for person in people:
         country = person.country or next(
             (
@@ -136,6 +143,27 @@ def tag_actors(record: StoryRecord) -> list[ActorTag]:
         )
         found.add(actor, Mention(person.start, person.name, "title"))
     taken += [(p.start, p.end) for p in people]
+    # Everyone else the story names: a full name introduces a person no gazetteer or title gave us; a surname after
+    # a courtesy title ("Mr Howard") waits until the people introduced so far have had their say.
+    introduced = {fold(actor.name) for actor in found.actors.values()}
+    surnames_only = []
+    people_spans: list[tuple[int, int]] = []
+    for person in find_people(text, story.runs):
+        if not free(person.start, person.end) or shorts.get((person.start, person.end)):
+            continue
+        folded_name = fold(person.name)
+        earlier = next((a for a in found.actors.values() if fold(a.name).endswith(f" {folded_name}")), None)
+        if person.surname_only:
+            surnames_only.append(person)
+            continue
+        if earlier is not None:  # "Rodriguez Saa" after "Adolfo Rodriguez Saa": the same person again
+            found.add(earlier, Mention(person.start, person.name, "short"), introduces=False)
+            taken.append((person.start, person.end))
+        elif folded_name not in introduced:
+            actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (surname(person.name),))
+            found.add(actor, Mention(person.start, person.name, "name"))
+            introduced.add(folded_name)
+        people_spans.append((person.start, person.end))
     dateline_country = record.dateline.country or (
         resolve_place(record.dateline.place) if record.dateline.place else None
     )
@@ -154,16 +182,36 @@ def tag_actors(record: StoryRecord) -> list[ActorTag]:
                 (),
             )
             found.add(actor, Mention(ministry.start, ministry.surface, "title"))
+        taken.append((ministry.start, ministry.end))  # a ministry without a country is no organisation of ours
+    for organisation in find_organisations(text, story.runs):
+        if free(organisation.start, organisation.end) and not any(
+            s < organisation.end and organisation.start < e for s, e in people_spans
+        ):
+            actor = found.actors.get(UNLISTED + slug(organisation.name)) or Actor(
+                UNLISTED + slug(organisation.name),
+                organisation.name,
+                "organisation",
+                country_in(organisation.name),
+                "organisation",
+                (),
+                (),
+            )
+            found.add(actor, Mention(organisation.start, organisation.name, "name"))
+            taken.append((organisation.start, organisation.end))
     # Later mentions of people found by title: their full name again, or their surname (a short form).
     references: dict[int, tuple[str, list[Actor]]] = {
         start: (text[start:end], list(actors)) for (start, end), actors in shorts.items() if free(start, end)
     }
-    for actor_id in [key for key in found.actors if key.startswith(UNLISTED) and found.actors[key].kind == "person"]:
-        actor = found.actors[actor_id]
+    forms: dict[str, list[tuple[Actor, bool]]] = defaultdict(list)  # form → (actor, is a short form)
+    for actor in [a for key, a in found.actors.items() if key.startswith(UNLISTED) and a.kind == "person"]:
         for form, short in ((actor.name, False), *((form, True) for form in actor.short)):
-            for hit in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", text):
-                if not free(hit.start(), hit.end()):
-                    continue
+            forms[form].append((actor, short))
+    if forms:  # one pass over the text for every form, longest first: "Tammy Bruce" before "Bruce"
+        alternation = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+        for hit in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", text):
+            if not free(hit.start(), hit.end()):
+                continue
+            for actor, short in forms[hit[0]]:
                 if short:
                     surface, candidates = references.get(hit.start(), (hit[0], []))
                     references[hit.start()] = (surface, [*candidates, actor])
@@ -174,6 +222,11 @@ def tag_actors(record: StoryRecord) -> list[ActorTag]:
         actor = found.referent(candidates, start) if free(start, start + len(surface)) else None
         if actor is not None:
             found.add(actor, Mention(start, surface, "short"), introduces=False)
+    referred = {mention.start for mentions in found.mentions.values() for mention in mentions}
+    for person in surnames_only:  # "Mr Howard" in a story that never gave his full name: Howard is the actor
+        if person.start not in referred:
+            actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (person.name,))
+            found.add(actor, Mention(person.start, person.name, "short"))
     credited = fold(record.source.agency or "")
     tags = []
     for actor_id, mentions in found.mentions.items():

@@ -133,12 +133,37 @@ def country_mentions(story: StoryText) -> dict[str, list[Mention]]:
     for code, lone in held.items():
         if code in mentions:
             mentions[code].extend(lone)
+    for start, surface, code in _towns(story, matches, found):
+        mentions[code].append(Mention(start, surface, "place"))
     return mentions
 
 
-def tag_countries(record: StoryRecord) -> list[CountryTag]:
-    """The countries the story itself refers to, most relevant first."""
-    story = story_text(record)
+def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGazetteer) -> list[tuple[int, str, str]]:
+    """Towns after "in", "at" ... ("in Alice Springs"), outside the spans the forms already matched."""
+    text = story.text
+    taken = [(m.start, m.end) for m in matches]
+    towns = []
+    for start, end in story.runs:
+        if (
+            start < 2
+            or text[start - 1] != " "
+            or text[text.rfind(" ", 0, start - 1) + 1 : start - 1] not in found.town_before
+        ):
+            continue
+        words = [word.rstrip(".,;:") for word in text[start:end].split()[:2]]
+        for size in (2, 1):  # "Alice Springs" before "Alice"
+            name = " ".join(words[:size])
+            if len(words) >= size and (code := found.towns.get(name)):
+                if not any(s < start + len(name) and start < e for s, e in taken):
+                    towns.append((start, name, code))
+                break
+    return towns
+
+
+def tag_countries(record: StoryRecord, story: StoryText | None = None) -> list[CountryTag]:
+    """The countries the story itself refers to, most relevant first; `story`, the record's `story_text` when the
+    caller has it already."""
+    story = story or story_text(record)
     mentions = country_mentions(story)
     dateline = story.dateline()
     if dateline is not None and record.dateline.place:

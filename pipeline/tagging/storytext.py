@@ -17,6 +17,7 @@ from functools import cached_property
 
 from pipeline.record import StoryRecord
 from pipeline.tagging.matching import fold
+from pipeline.tagging.runs import capitalised_runs
 
 SEPARATOR = "\n\n"
 _NAME = r"[A-Z][\w.'\u2019-]*"
@@ -49,6 +50,11 @@ class StoryText:
         return fold(self.text)
 
     @cached_property
+    def runs(self) -> list[tuple[int, int]]:
+        """Runs of capitalised words (`runs.capitalised_runs`), read by the readers of open-vocabulary names."""
+        return capitalised_runs(self.text)
+
+    @cached_property
     def _starts(self) -> list[int]:
         return [segment.start for segment in self.segments]
 
@@ -60,13 +66,14 @@ class StoryText:
 
 
 def blank_credits(paragraph: str) -> str:
-    """The paragraph with its credit line replaced by spaces of the same length."""
+    """The paragraph with its credit lines replaced by spaces of the same length (a caption may close on two:
+    "REUTERS/Thomas Peter Image: Reuters/Thomas Peter")."""
     found = _LEADING_CREDIT.match(paragraph)
-    if found is None and (":" in paragraph or "/" in paragraph):
-        found = _TRAILING_CREDIT.search(paragraph)
-    if found is None:
-        return paragraph
-    return paragraph[: found.start()] + " " * (len(paragraph) - found.start())
+    if found is not None:
+        return paragraph[: found.start()] + " " * (len(paragraph) - found.start())
+    while (":" in paragraph or "/" in paragraph) and (found := _TRAILING_CREDIT.search(paragraph)) is not None:
+        paragraph = paragraph[: found.start()] + " " * (len(paragraph) - found.start())
+    return paragraph
 
 
 def story_text(record: StoryRecord) -> StoryText:

@@ -1,4 +1,8 @@
-"""Labelled evaluation of country and actor tagging on tests/data/tagging/ (written for these tests).
+"""Regression set for country and actor tagging: tests/data/tagging/, 47 stories written for these tests in the same
+commit as the gazetteers, with actor gold given as gazetteer ids. It is circular, so its figures are no measure of
+quality (the held-out figures on real news are tests/unit/test_tagging_heldout.py): it guards what the gazetteers
+and title rules already get right. Actors found by the open-vocabulary readers (`pipeline/tagging/people.py`,
+`organisations.py`) that its gold never listed are left out of its precision; the held-out set scores those.
 
 Every story is turned into a `StoryRecord` as the parser would give it (headline, body paragraphs, captions,
 reader comments, bylines, dateline place) and tagged; micro precision and recall are computed over the
@@ -79,7 +83,9 @@ def evaluate() -> tuple[Score, Score]:
     for story in STORIES:
         tagged = record(story)
         country_score.add(story["id"], {tag.code for tag in countries.tag_countries(tagged)}, set(story["countries"]))
-        actor_score.add(story["id"], {tag.id for tag in actors.tag_actors(tagged)}, set(story["actors"]))
+        gold = set(story["actors"])
+        found = {tag.id for tag in actors.tag_actors(tagged) if not tag.id.startswith(UNLISTED) or tag.id in gold}
+        actor_score.add(story["id"], found, gold)
     return country_score, actor_score
 
 

@@ -1,0 +1,244 @@
+"""People named in running text whether or not a gazetteer lists them: "Claire Richards", "Osama bin Laden",
+"Mr Howard".
+
+A run of capitalised words is read as a person's name when, once the words before a name are taken off it
+(courtesy titles and ranks, sentence words, country names and demonyms: "Afghan Interim Leader Hamid Karzai"),
+its first word is a given name (config/gazetteers/first-names.txt) or an initial, or a courtesy title or rank
+stood before it; a single word after a courtesy title ("Mr Howard", "Dr Nelson") is a surname. A run ending in
+an organisation's or a place's head word ("Howard Government", "Elizabeth Hospital", "Hume Highway"), holding
+a word that is never a name, or holding a country or city form is not a person. Cost is one regular expression
+pass and set look-ups: linear in the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from wordfreq import zipf_frequency
+
+from pipeline.tagging.countries import gazetteer as country_gazetteer
+from pipeline.tagging.matching import fold
+from pipeline.tagging.runs import capitalised_runs
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers"
+_UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+_INITIALS = re.compile(rf"(?:[{_UPPER}]\.)+")
+_SPLITTERS = frozenset({"of", "for", "and", "on", "the"})  # joiners of organisations' names, never of people's
+_AFTER_PLACE_WORD = re.compile(
+    r"\b(?:(?:in|at|near|outside|around|across|towards|toward|via)(?:[ \t]+the)?"
+    r"|(?:town|city|village|suburb|region|province|state|island|district|area)[ \t]+of)[ \t]+$"
+)
+# A lowercase noun of places after the run: "the Tora Bora region", "Tora Bora caves".
+_PLACE_NOUN_AFTER = re.compile(
+    r"[ \t]+(?:region|area|province|district|valley|mountains?|caves?|border|town|city|village|suburb|airport|base"
+    r"|camp|battleground|range|hills|river|coast|island|peninsula|highway|road|street|state|territory)\b"
+)
+_LOWERCASE_TITLE = re.compile(r"\b[a-z]+[ \t]+$")
+_LOOK_BACK = 24
+_OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
+_SPOKEN_WORDS = 3
+_SPEECH_AFTER = re.compile(
+    r"[ \t]*(?:,[ \t]*who\b|,[ \t]*\d{1,3},|[ \t]+(?:said|says|told|added|warned|insisted|explained|stressed|claimed"
+    r"|admitted|denied|wrote|announced|urged|replied)\b)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPerson:
+    name: str  # as written, without the titles before it ("Hamid Karzai", or a surname alone: "Howard")
+    start: int
+    end: int
+    surname_only: bool  # a single word after a courtesy title
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    given: frozenset[str]
+    courtesy: frozenset[str]
+    honorifics: frozenset[str]
+    modifiers: frozenset[str]
+    lowercase_titles: frozenset[str]
+    not_names: frozenset[str]
+    heads: frozenset[str]
+    organisation_heads: frozenset[str]
+    before_names: frozenset[str]  # courtesy titles and given names: what may follow a place word that opens a run
+
+
+@functools.cache
+def _lexicon() -> _Lexicon:
+    names = tomllib.loads((CONFIG / "names.toml").read_text(encoding="utf-8"))
+    titles = tomllib.loads((CONFIG / "titles.toml").read_text(encoding="utf-8"))["names"]
+    lines = (CONFIG / "first-names.txt").read_text(encoding="utf-8").splitlines()
+    given_names = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return _Lexicon(
+        given=given_names,
+        courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
+        honorifics=frozenset(names["honorifics"]),
+        modifiers=frozenset(names["modifiers"]),
+        lowercase_titles=frozenset(names["lowercase_titles"]),
+        not_names=frozenset(names["not_names"]) | frozenset(titles["not_names"]),
+        heads=frozenset(names["organisation_heads"]) | frozenset(names["place_heads"]),
+        organisation_heads=frozenset(names["organisation_heads"]),
+        before_names=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) | given_names,
+    )
+
+
+def find_people(text: str, runs: list[tuple[int, int]] | None = None) -> list[NamedPerson]:
+    """Every person's name in `text`, in order, each mention once; `runs`, the text's `capitalised_runs` when the
+    caller has them already."""
+    lexicon = _lexicon()
+    found: list[NamedPerson] = []
+    for run_start, run_end in capitalised_runs(text) if runs is None else runs:
+        single = " " not in text[run_start:run_end]
+        if single and not _after_lowercase_title(text, run_start, lexicon):
+            continue  # one capitalised word is a person only after a title: most open a sentence
+        for start, end in [(run_start, run_end)] if single else _pieces(text, run_start, run_end, lexicon):
+            if " " not in text[start:end] and not _after_lowercase_title(text, start, lexicon):
+                continue
+            if (person := _person(text, start, end, lexicon)) is not None:
+                found.append(person)
+    return found
+
+
+def _after_lowercase_title(text: str, start: int, lexicon: _Lexicon) -> bool:
+    """Whether a lowercase title stands right before `start` ("former president Suharto")."""
+    if start < 2 or not text[start - 2].islower():
+        return False
+    return text[text.rfind(" ", 0, start - 1) + 1 : start - 1] in lexicon.lowercase_titles
+
+
+def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[int, int]]:
+    """The run cut after each word that ends something: a possessive ("Meteorology's Claire Richards"), a full
+    stop that is not an initial's or a title's ("Shane Warne. MacGill"), an organisation's or a place's head word
+    ("Logan International Airport Tom Kinton")."""
+    pieces, begin = [], start
+    for word in re.finditer(r"\S+", text[start:end]):
+        at, after = start + word.start(), start + word.end()
+        if word[0] in _SPLITTERS or (len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])):
+            if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
+                pieces.append((begin, at - 1))
+            begin = after + 1
+            continue
+        bare = _bare(text, at, after)
+        ends = word[0][-2:] in ("'s", "\u2019s") or bare in lexicon.heads
+        ends = ends or (word[0].endswith(".") and not _INITIALS.fullmatch(word[0]) and word[0] not in lexicon.courtesy)
+        if ends:
+            pieces.append((begin, after))
+            begin = after + 1
+    if begin < end:
+        pieces.append((begin, end))
+    return pieces
+
+
+def _person(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson | None:
+    before = text[max(0, start - _LOOK_BACK) : start]
+    if _AFTER_PLACE_WORD.search(before) or _PLACE_NOUN_AFTER.match(text, end):
+        return None  # "in Tora Bora", "near Hill Top", "the Tora Bora region": a place
+    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    titled = bool(_LOWERCASE_TITLE.search(before)) and before.split()[-1] in lexicon.lowercase_titles
+    speaks = bool(_SPEECH_AFTER.match(text, end))
+    read = read_name([_bare(text, *span) for span in words], lexicon, titled=titled, speaks=speaks)
+    if read is None:
+        return None
+    first_word, count, surname_only = read
+    first, last = words[first_word][0], words[first_word + count - 1][1]
+    name = text[first:last]
+    if name.endswith(".") and not _INITIALS.fullmatch(name.split()[-1]):
+        name = name[:-1]
+    name = _POSSESSIVE.sub("", name) if name[-2:] in ("'s", "\u2019s") else name
+    return NamedPerson(name, first, first + len(name), surname_only)
+
+
+def person_name(name: str, *, titled: bool = False) -> str | None:
+    """`name` as a person's name without the titles and country words before it ("French President Jacques
+    Chirac" → "Jacques Chirac"), or None when it is no person's name ("Elizabeth Hospital", "East Timor").
+    `titled`: an office introduced it, so a given name we do not know is no reason to doubt it."""
+    words = name.split()
+    read = read_name(words, _lexicon(), titled=titled)
+    if read is None or read[2]:
+        return None
+    first_word, count, _ = read
+    return " ".join(words[first_word : first_word + count])
+
+
+def read_name(
+    words: list[str], lexicon: _Lexicon, *, titled: bool = False, speaks: bool = False
+) -> tuple[int, int, bool] | None:
+    """Where the person's name stands in a run of capitalised words (bare, without possessives or full stops):
+    (index of its first word, its number of words, whether it is a surname alone after a courtesy title).
+    `speaks`: a speech verb follows the run ("Saeb Erakat said"), so two or three rare words are a name."""
+    index, honoured = 0, False
+    while index < len(words):
+        word, following = words[index], words[index + 1] if index + 1 < len(words) else ""
+        if word in lexicon.courtesy or word in lexicon.not_names:
+            titled = word in lexicon.courtesy and word not in lexicon.modifiers  # the word right before the name
+            honoured = word in lexicon.honorifics
+        elif not (_is_place(word) and (word not in lexicon.given or following in lexicon.before_names)):
+            break
+        index += 1
+    end = len(words)
+    while end > index and words[end - 1] in lexicon.not_names:  # "Karzai Tuesday"
+        end -= 1
+    name = words[index:end]
+    if not name or name[-1] in lexicon.heads or any(word in lexicon.not_names for word in name):
+        return None
+    if name[-1] in lexicon.courtesy and not _given(name[-1], lexicon) and _common_word(name[-1], _OFFICE_ZIPF):
+        return None  # "Agriculture Minister"
+    if len(name) == 1:
+        single = name[0]
+        if not titled or len(single) < 2 or _is_place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
+            return None
+        return (index, 1, True) if honoured or not _common_word(single, _OFFICE_ZIPF) else None
+    if not titled and not _given(name[0], lexicon):
+        later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
+        if later is not None and _common_word(name[0]):  # "Leg-spinner Stuart MacGill": the name starts at Stuart
+            index, name = index + later, name[later:]
+        elif later is None and not (speaks and len(name) <= _SPOKEN_WORDS and not any(map(_common_word, name))):
+            return None
+    if name[0] in lexicon.organisation_heads or _holds_place(tuple(name), name[0] in lexicon.given):
+        return None
+    return index, len(name), False
+
+
+@functools.cache
+def _common_word(word: str, zipf: float = 2.5) -> bool:
+    """A word of everyday English in capitals ("Leg-spinner", "Beatle"), not a name nobody writes in lowercase."""
+    return zipf_frequency(word.split("-")[0].lower(), "en") >= zipf
+
+
+def _given(word: str, lexicon: _Lexicon) -> bool:
+    return word.split("-")[0] in lexicon.given or _INITIALS.fullmatch(word) is not None
+
+
+def _bare(text: str, start: int, end: int) -> str:
+    """A word without its possessive or closing full stop."""
+    word = text[start:end]
+    if word[-2:] in ("'s", "\u2019s"):
+        return word[:-2]
+    return word[:-1] if word.endswith(".") and not _INITIALS.fullmatch(word) else word
+
+
+@functools.cache
+def _is_place(form: str) -> bool:
+    return any(m.start == 0 and m.end == len(form) for m in country_gazetteer().matcher.find(form))
+
+
+@functools.lru_cache(maxsize=65536)
+def _holds_place(name: tuple[str, ...], given_first: bool) -> bool:
+    """Whether a country or city form stands in the name ("East Timor", "Alice Springs"): never a person. A given
+    name that is also a place ("Jordan Bardella") or, after a given name, a surname that is also a demonym ("Matt
+    Welsh") does not count."""
+    text = " ".join(name)
+    for match in country_gazetteer().matcher.find(text):
+        if given_first and " " not in match.surface and (match.start == 0 or match.end == len(text)):
+            if match.start == 0 and not _common_word(name[-1], 3.0):  # "Jordan Bardella", not "Sydney Swans"
+                continue
+            if match.start > 0 and getattr(match.value, "kind", "") != "name" and not _is_place(name[0]):
+                continue
+        return True
+    return fold(text) in country_gazetteer().cities
