@@ -25,12 +25,16 @@ from tests.evaluation.tagging import (
     score_document,
 )
 
-# Measured on the held-out half (odd documents) when these floors were set: countries P 0.954 R 0.934 F1 0.944,
-# persons P 0.967 R 0.243 F1 0.389 (organisations P 0.931 R 0.206, not floored). Floors sit about 0.03 below.
-MIN_COUNTRY_PRECISION = 0.92
-MIN_COUNTRY_RECALL = 0.90
-MIN_PERSON_PRECISION = 0.93
-MIN_PERSON_RECALL = 0.21
+# Measured on the held-out half (odd documents), scored once after the open-vocabulary readers were built on the
+# dev half: countries P 0.986 R 0.976, persons P 0.945 R 0.906, organisations P 0.867 R 0.695. Before them (the
+# gazetteers and title rules alone): countries P 0.954 R 0.934, persons P 0.967 R 0.243, organisations P 0.931
+# R 0.206. Floors sit about 0.03 below the figures they guard.
+MIN_COUNTRY_PRECISION = 0.95
+MIN_COUNTRY_RECALL = 0.94
+MIN_PERSON_PRECISION = 0.91
+MIN_PERSON_RECALL = 0.87
+MIN_ORGANISATION_PRECISION = 0.83
+MIN_ORGANISATION_RECALL = 0.66
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +220,12 @@ def test_heldout_person_tagging_stays_above_its_floors(heldout):
     persons = heldout.counts["persons"]
     assert persons.precision >= MIN_PERSON_PRECISION, tagging.format_table(heldout)
     assert persons.recall >= MIN_PERSON_RECALL, tagging.format_table(heldout)
+
+
+def test_heldout_organisation_tagging_stays_above_its_floors(heldout):
+    organisations = heldout.counts["organisations"]
+    assert organisations.precision >= MIN_ORGANISATION_PRECISION, tagging.format_table(heldout)
+    assert organisations.recall >= MIN_ORGANISATION_RECALL, tagging.format_table(heldout)
 
 
 def test_the_pipeline_does_not_crash_on_any_heldout_document(heldout):
