@@ -95,7 +95,7 @@ def _as_utf8(data: bytes) -> Decoded | None:
 
 
 def _detected(data: bytes) -> Decoded:
-    if _UTF8_SHAPED.fullmatch(data):  # UTF-8's byte shape, yet invalid: surrogates, overlong forms, not a codepage
+    if not _NOT_UTF8_SHAPED.search(data):  # UTF-8's byte shape, yet invalid: surrogates, overlong forms
         raise Rejected("bad_encoding", "UTF-8 byte sequences that are not valid UTF-8 (surrogates or overlong forms)")
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
@@ -105,8 +105,9 @@ def _detected(data: bytes) -> Decoded:
     return Decoded(str(best), charset, "detected")
 
 
-# Every byte above 0x7F stands in a lead byte + continuation bytes sequence, as UTF-8 writes text.
-_UTF8_SHAPED = re.compile(rb"(?:[\x00-\x7f]|[\xc0-\xf7][\x80-\xbf]{1,3})*")
+# A byte that breaks UTF-8's shape (lead byte, then continuation bytes): a continuation byte after no lead or
+# continuation byte, or a lead byte with no continuation byte after it. A codepage's text has such bytes.
+_NOT_UTF8_SHAPED = re.compile(rb"(?<![\x80-\xf7])[\x80-\xbf]|[\xc0-\xf7](?![\x80-\xbf])")
 
 
 def _declared_charset(data: bytes, content_type: str) -> str | None:

@@ -79,6 +79,7 @@ _TEASER = re.compile(
 _SENTENCE_END = re.compile(r"""[.!?:;"'\u201d\u2019\u00bb)\]]\s*$""")
 _SHORT_LINE = 80
 _CAPTION_MAX_WORDS = 80
+_CREDIT_TAIL = 100  # a photo credit or sign-off sits in a line's last characters
 _COPYRIGHT_LINE_MAX = 300
 _HOLDER_MAX_WORDS = 6
 _FRAGMENT_WORDS = 4
@@ -122,7 +123,7 @@ def is_reporting_credit(line: str) -> bool:
 
 def split_sign_off(paragraph: str) -> tuple[str, list[str]] | None:
     """The paragraph without its closing agency sign-off and the agencies it names, or None without one."""
-    found = _SIGN_OFF.search(paragraph)
+    found = _SIGN_OFF.search(paragraph, max(0, len(paragraph) - _CREDIT_TAIL))
     if found is None:
         return None
     return paragraph[: found.start()].rstrip(), [name.strip() for name in found["agencies"].split("/")]
@@ -137,9 +138,10 @@ def is_caption(line: str) -> bool:
     paragraph closing on an agency sign-off ("... mp (DPA/Reuters)") is not one."""
     if _CAPTION.match(line):
         return True
-    return (
-        bool(_PHOTO_CREDIT_END.search(line)) and len(line.split()) <= _CAPTION_MAX_WORDS and not _SIGN_OFF.search(line)
-    )
+    tail = max(0, len(line) - _CREDIT_TAIL)  # a credit closes the line: the search need not read the rest
+    if not _PHOTO_CREDIT_END.search(line, tail) or _SIGN_OFF.search(line, tail):
+        return False
+    return len(line.split()) <= _CAPTION_MAX_WORDS
 
 
 def separate(paragraphs: Iterable[str], *, page: bool = False) -> Separated:
