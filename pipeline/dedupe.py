@@ -39,7 +39,17 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from pipeline.fingerprint import MEASURES, Signer, decode_signatures, digest, encode_signature, jaccard, shingles, words
+from pipeline.fingerprint import (
+    MEASURES,
+    Signer,
+    decode_signatures,
+    digest,
+    encode_signature,
+    jaccard,
+    share_found,
+    shingles,
+    words,
+)
 from pipeline.record import Source, StoryRecord
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "dedup.toml"
@@ -55,15 +65,18 @@ class DedupConfig:
     measure: str  # a name in `fingerprint.MEASURES`
     duplicate_threshold: float
     update_threshold: float
+    related_threshold: float  # a new story this close to a known one is linked to it (`related`), not merged
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
             raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {self.measure!r}")
         if self.num_perm % self.bands:
             raise ValueError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
-        for name in ("duplicate_threshold", "update_threshold"):
+        for name in ("duplicate_threshold", "update_threshold", "related_threshold"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1]")
+        if self.related_threshold > min(self.duplicate_threshold, self.update_threshold):
+            raise ValueError("related_threshold must not be above the duplicate and update thresholds")
 
     @property
     def window(self) -> timedelta:
@@ -149,6 +162,8 @@ class Decision:
     current: bool
     matched: str | None = None
     method: Method | None = None
+    shared: float = 0.0  # share of this item's text the matched story holds (estimated), why it was merged or not
+    related: str | None = None  # for a new story: the known story close enough to link, too far to merge
 
     @property
     def carries_text(self) -> bool:
@@ -171,6 +186,8 @@ class Decision:
                 "method": self.method.value if self.method else None,
                 "item_id": record.story_id,
                 "carries_text": self.carries_text,
+                "shared": round(self.shared, 4),
+                "related": self.related,
             },
             first_seen_at=datetime.fromtimestamp(self.first_seen, UTC).isoformat(timespec="seconds"),
         )
@@ -209,13 +226,14 @@ class Deduplicator:
             if seen["text_digest"] == text.text_digest:
                 # items stored before `sets_text` existed count as duplicates: their document is already indexed
                 current = seen.get("sets_text", False) and story["text_digest"] == text.text_digest
-                return _decision(Outcome.REDELIVERY, seen["canonical"], story, 1.0, Method.ITEM, current=current)
+                decision = _decision(Outcome.REDELIVERY, seen["canonical"], story, 1.0, Method.ITEM, current=current)
+                return dataclasses.replace(decision, shared=1.0)
             score = float(self._scores(text, [story])[0])
             same_lineage = _in_lineage(source, story)
             return self._file(record, text, seen["canonical"], story, score, Method.ITEM, same_lineage=same_lineage)
-        nearest: tuple[str, float] | None = None
+        nearest: tuple[str, float, StoredStory] | None = None
         for candidate, story, score, method in self._candidates(text):
-            nearest = nearest or (candidate, score)
+            nearest = nearest or (candidate, score, story)
             if score < self._lowest_threshold:
                 break
             same_lineage = _in_lineage(source, story)
@@ -291,7 +309,12 @@ class Deduplicator:
         estimates = jaccard(text.signature, signatures)
         return self._measure(estimates, text.shingles, np.array([story["shingles"] for story in stories]))
 
-    def _add(self, record: StoryRecord, text: _Text, nearest: tuple[str, float] | None) -> Decision:
+    def _share(self, text: _Text, story: StoredStory) -> float:
+        """The share of the item's text the story holds, estimated from the MinHash signatures."""
+        estimate = jaccard(text.signature, decode_signatures([story["signature"]], self.config.num_perm))
+        return float(share_found(estimate, text.shingles, np.array([story["shingles"]]))[0])
+
+    def _add(self, record: StoryRecord, text: _Text, nearest: tuple[str, float, StoredStory] | None) -> Decision:
         story: StoredStory = {
             "signature": encode_signature(text.signature),
             "shingles": text.shingles,
@@ -316,8 +339,12 @@ class Deduplicator:
             "text_digest": text.text_digest,
             "sets_text": True,
         }
-        matched, score = nearest or (None, 0.0)
-        return _decision(Outcome.NEW, record.story_id, story, score, None, matched=matched, current=True)
+        if nearest is None:
+            return _decision(Outcome.NEW, record.story_id, story, 0.0, None, current=True)
+        matched, score, closest = nearest
+        decision = _decision(Outcome.NEW, record.story_id, story, score, None, matched=matched, current=True)
+        related = matched if score >= self.config.related_threshold else None
+        return dataclasses.replace(decision, shared=self._share(text, closest), related=related)
 
     def _file(
         self,
@@ -362,7 +389,8 @@ class Deduplicator:
             "sets_text": update,
         }
         outcome = Outcome.UPDATE if update else Outcome.DUPLICATE
-        return _decision(outcome, story_id, filed, score, method, current=update)
+        decision = _decision(outcome, story_id, filed, score, method, current=update)
+        return dataclasses.replace(decision, shared=self._share(text, story))
 
     def _band(self, story_id: str, keys: list[str]) -> None:
         for key in keys:

@@ -107,6 +107,11 @@ def _shared(jaccard: np.ndarray, size: int, other_sizes: np.ndarray) -> np.ndarr
     return jaccard * (size + other_sizes) / (1.0 + jaccard)
 
 
+def share_found(jaccard: np.ndarray, size: int, other_sizes: np.ndarray) -> np.ndarray:
+    """The share of the first set found in each other set: how much of an item a story already holds."""
+    return np.minimum(1.0, _shared(jaccard, size, other_sizes) / max(1, size))
+
+
 def _containment(jaccard: np.ndarray, size: int, other_sizes: np.ndarray) -> np.ndarray:
     """The share of the smaller set found in the larger."""
     return np.minimum(1.0, _shared(jaccard, size, other_sizes) / np.maximum(1, np.minimum(size, other_sizes)))

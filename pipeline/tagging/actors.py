@@ -35,6 +35,7 @@ from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
 from pipeline.tagging.people import find_people, person_name
+from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
 
@@ -111,10 +112,8 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     found = _Found()
     matches = gazetteer().matcher.find(text, story.folded)
     named = [m for m in matches if isinstance(m.value, Named)]
-    taken = [(m.start, m.end) for m in named]
-
-    def free(start: int, end: int) -> bool:
-        return not any(s < end and start < e for s, e in taken)
+    taken = Taken(len(text), ((m.start, m.end) for m in named))
+    free = taken.free
 
     for m in named:
         found.add(m.value.actor, Mention(m.start, m.surface, m.value.kind))
@@ -142,12 +141,13 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             UNLISTED + slug(person.name), person.name, "person", country, person.role, (), (surname(person.name),)
         )
         found.add(actor, Mention(person.start, person.name, "title"))
-    taken += [(p.start, p.end) for p in people]
+    for person in people:
+        taken.add(person.start, person.end)
     # Everyone else the story names: a full name introduces a person no gazetteer or title gave us; a surname after
     # a courtesy title ("Mr Howard") waits until the people introduced so far have had their say.
     introduced = {fold(actor.name) for actor in found.actors.values()}
     surnames_only = []
-    people_spans: list[tuple[int, int]] = []
+    people_spans = Taken(len(text))
     for person in find_people(text, story.runs):
         if not free(person.start, person.end) or shorts.get((person.start, person.end)):
             continue
@@ -158,12 +158,12 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             continue
         if earlier is not None:  # "Rodriguez Saa" after "Adolfo Rodriguez Saa": the same person again
             found.add(earlier, Mention(person.start, person.name, "short"), introduces=False)
-            taken.append((person.start, person.end))
+            taken.add(person.start, person.end)
         elif folded_name not in introduced:
             actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (surname(person.name),))
             found.add(actor, Mention(person.start, person.name, "name"))
             introduced.add(folded_name)
-        people_spans.append((person.start, person.end))
+        people_spans.add(person.start, person.end)
     dateline_country = record.dateline.country or (
         resolve_place(record.dateline.place) if record.dateline.place else None
     )
@@ -182,11 +182,9 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
                 (),
             )
             found.add(actor, Mention(ministry.start, ministry.surface, "title"))
-        taken.append((ministry.start, ministry.end))  # a ministry without a country is no organisation of ours
+        taken.add(ministry.start, ministry.end)  # a ministry without a country is no organisation of ours
     for organisation in find_organisations(text, story.runs):
-        if free(organisation.start, organisation.end) and not any(
-            s < organisation.end and organisation.start < e for s, e in people_spans
-        ):
+        if free(organisation.start, organisation.end) and people_spans.free(organisation.start, organisation.end):
             actor = found.actors.get(UNLISTED + slug(organisation.name)) or Actor(
                 UNLISTED + slug(organisation.name),
                 organisation.name,
@@ -197,7 +195,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
                 (),
             )
             found.add(actor, Mention(organisation.start, organisation.name, "name"))
-            taken.append((organisation.start, organisation.end))
+            taken.add(organisation.start, organisation.end)
     # Later mentions of people found by title: their full name again, or their surname (a short form).
     references: dict[int, tuple[str, list[Actor]]] = {
         start: (text[start:end], list(actors)) for (start, end), actors in shorts.items() if free(start, end)
@@ -217,7 +215,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
                     references[hit.start()] = (surface, [*candidates, actor])
                 else:
                     found.add(actor, Mention(hit.start(), hit[0], "name"))
-                    taken.append(hit.span())
+                    taken.add(*hit.span())
     for start, (surface, candidates) in sorted(references.items()):
         actor = found.referent(candidates, start) if free(start, start + len(surface)) else None
         if actor is not None:

@@ -26,6 +26,7 @@ from pipeline.record import StoryRecord
 from pipeline.tagging.country_forms import Ambiguous, CountryForm, CountryGazetteer, FormValue, load
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import Match, fold
+from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
 
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w.'\u2019-]*)")
@@ -141,7 +142,7 @@ def country_mentions(story: StoryText) -> dict[str, list[Mention]]:
 def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGazetteer) -> list[tuple[int, str, str]]:
     """Towns after "in", "at" ... ("in Alice Springs"), outside the spans the forms already matched."""
     text = story.text
-    taken = [(m.start, m.end) for m in matches]
+    taken = Taken(len(text), ((m.start, m.end) for m in matches))
     towns = []
     for start, end in story.runs:
         if (
@@ -154,7 +155,7 @@ def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGaze
         for size in (2, 1):  # "Alice Springs" before "Alice"
             name = " ".join(words[:size])
             if len(words) >= size and (code := found.towns.get(name)):
-                if not any(s < start + len(name) and start < e for s, e in taken):
+                if taken.free(start, start + len(name)):
                     towns.append((start, name, code))
                 break
     return towns

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.people import CONFIG
 from pipeline.tagging.runs import capitalised_runs
+from pipeline.tagging.spans import Taken
 
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{1,5}")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
@@ -75,11 +76,11 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
                 offset = text.index(word, offset)
                 singles.append((offset, _bare(word)))
                 offset += len(word)
-    taken = [(o.start, o.end) for o in found]
+    taken = Taken(len(text), ((o.start, o.end) for o in found))
     for start, word in singles:
         acronym = _ACRONYM.fullmatch(word) and word not in lexicon.not_acronyms and not _is_country(word)
         named = (acronym and not _in_capitals(text, start)) or word in lexicon.institutions
-        if named and not any(s <= start < e for s, e in taken):
+        if named and taken.free(start, start + 1):
             found.append(NamedOrganisation(word, start, start + len(word)))
     full = [organisation.name for organisation in found if " " in organisation.name]
     return sorted((_in_full(organisation, full) for organisation in found), key=lambda o: o.start)

@@ -1,4 +1,6 @@
-"""Labelled evaluation of story deduplication on tests/data/dedup/ (written for these tests).
+"""Regression set for story deduplication: tests/data/dedup/, 34 stories written for these tests with programmatic
+variants. Its thresholds were tuned on it, so its figures are no measure of quality (the held-out figures on real
+text are tests/unit/test_dedup_heldout.py); it guards the outcomes it already gets right.
 
 Every story of the corpus goes through the real parser as its agency's ninjs item; each variant a desk sees
 (agency updates, partner pages with furniture and comments, rewording and trimming, redelivery) is built
@@ -43,10 +45,11 @@ from tests.conftest import ROOT
 DATA = ROOT / "tests" / "data" / "dedup"
 MAX_BYTES = 2_000_000
 PARTNERS = ("Harbour Gazette", "Valley Times", "Coastline Daily")
-# The figures this corpus reaches with config/dedup.toml; a change that lowers them fails here.
-MIN_PRECISION = 1.0
-MIN_RECALL = 1.0
-MIN_OUTCOME_ACCURACY = 1.0
+# Floors, not the perfection this tuning set shows (1.000 on each with config/dedup.toml): a change that costs more
+# than a few pairs fails here.
+MIN_PRECISION = 0.98
+MIN_RECALL = 0.98
+MIN_OUTCOME_ACCURACY = 0.98
 
 
 def _corpus() -> list[dict]:

@@ -135,7 +135,22 @@ def test_apply_records_the_outcome_and_the_canonical_first_seen_time(dedup):
         "method": "exact",
         "item_id": "p",
         "carries_text": False,
+        "shared": 1.0,
+        "related": None,
     }
+
+
+def test_a_new_story_close_to_a_known_one_is_linked_not_merged(dedup):
+    """Under the merge thresholds but over `related_threshold`: two documents, the new one naming the other."""
+    dedup.dedupe(story("a", BODY))
+    half = story("b", [BODY[0], BODY[2], "An unrelated paragraph about harvest prices in the region this autumn."])
+    decision = dedup.dedupe(half)
+    assert decision.outcome is Outcome.NEW
+    assert dedup.config.related_threshold <= decision.score < dedup.config.update_threshold
+    assert decision.related == "a"
+    assert 0 < decision.shared < 1
+    unrelated = dedup.dedupe(story("c", ["Rain is forecast for the weekend across the north of the country."]))
+    assert unrelated.related is None
 
 
 def test_a_redelivery_carries_text_only_while_its_text_is_the_current_one(dedup):
