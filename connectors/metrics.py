@@ -37,7 +37,8 @@ def port_for(connector: str, settings: Settings, override: int | None) -> int:
     return DEFAULT_PORTS[connector]
 
 
-def serve(port: int) -> None:
-    """Expose /metrics for Prometheus; port 0 turns it off (one-shot runs, tests)."""
+def serve(port: int, host: str) -> None:
+    """Expose /metrics for Prometheus on `host` (WIRESTREAM_CONNECTOR_METRICS_HOST, loopback by default: the page
+    names feeds, sources and refusal counts); port 0 turns it off (one-shot runs, tests)."""
     if port:
-        start_http_server(port, addr="0.0.0.0")
+        start_http_server(port, addr=host)

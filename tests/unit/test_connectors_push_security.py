@@ -12,6 +12,7 @@ import socket
 import pytest
 from aiohttp import web
 
+from connectors.kafka_health import OK, KafkaHealth
 from connectors.publisher import KafkaPublisher
 from connectors.push import PushRunner, RateLimiter, bearer_matches, create_app
 from pipeline.settings import Settings
@@ -29,7 +30,16 @@ def free_port() -> int:
 async def exchange(requests: list[bytes]) -> list[tuple[int, dict[str, str], bytes]]:
     """Serve the push app as `wirestream push` does and send each raw request on its own connection."""
     publisher = KafkaPublisher(Settings(kafka_bootstrap="127.0.0.1:1"), "push", retry_seconds=0.1)  # never used
-    app = create_app(publisher, token=TOKEN, max_bytes=2000, max_story_bytes=1000, limiter=RateLimiter(1000, 1000))
+    app = create_app(
+        publisher,
+        token=TOKEN,
+        max_bytes=2000,
+        max_story_bytes=1000,
+        limiter=RateLimiter(1000, 1000),
+        anonymous_limiter=RateLimiter(1000, 1000),
+        kafka=KafkaHealth(lambda: OK, ttl=5),
+        publish_timeout=1,
+    )
     runner = PushRunner(app)
     await runner.setup()
     port = free_port()
@@ -85,7 +95,7 @@ def test_errors_are_fixed_json_that_never_quote_the_request() -> None:
         assert headers["content-type"].startswith("application/json"), (sent, status, body)
         assert headers["x-content-type-options"] == "nosniff"
         document = json.loads(body)
-        assert set(document) == {"error", "detail"}
+        assert set(document) - {"rejected"} == {"error", "detail"}  # a batch names each refused story
         for fragment in ("script", "alert", "ECHO", "<", ">"):
             assert fragment not in body.decode(), (sent, body)
 
@@ -118,3 +128,8 @@ def test_token_comparison_is_constant_time_over_digests(monkeypatch: pytest.Monk
     results = [bearer_matches(f"Bearer {guess}", TOKEN) for guess in guesses]
     assert results == [False, False, False, True, False, False, False]
     assert compared == [(32, 32)] * (len(guesses) - 1)  # the empty guess is refused before any comparison
+
+
+def test_the_endpoint_listens_on_loopback_unless_configured() -> None:
+    """Plain HTTP with a bearer token: anything wider than loopback is an operator's choice, behind TLS."""
+    assert Settings.model_fields["push_host"].default == "127.0.0.1"
