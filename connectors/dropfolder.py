@@ -159,6 +159,7 @@ class DropFolder:
             source=self.source,
             content_type=CONTENT_TYPES[Path(name).suffix.lower()],
             connector=CONNECTOR,
+            origin=f"file:{name}",
         )
         return Dropped(name, item, record)
 

@@ -156,6 +156,7 @@ def to_item(entry: Mapping[str, Any], feed: Feed, feed_language: str | None) -> 
         content_type="application/json",
         connector=CONNECTOR,
         url=entry.get("link"),
+        origin=f"feed:{feed.url} entry:{entry_id(entry)}",
     )
 
 

@@ -1,7 +1,13 @@
 """The raw item as it travels on `stories.raw`: original bytes plus the headers connectors attach.
 
 Connectors never parse; they forward what they received, so the pipeline (and the dead-letter
-topic) always holds the original bytes.
+topic) always holds the original bytes, and the `origin` header says where they came from, so a
+dead-lettered item can be traced to its file, feed entry or request. Origins by connector:
+
+    watch   file:<name in the watched folder>
+    replay  file:<absolute path> line:<line number, from 1>
+    feeds   feed:<feed URL> entry:<entry id>
+    push    request:<request id> item:<index in the request's batch, from 0>
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ HEADER_CONTENT_TYPE = "content-type"
 HEADER_URL = "url"
 HEADER_RECEIVED_AT = "received-at"
 HEADER_CONNECTOR = "connector"
+HEADER_ORIGIN = "origin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,7 @@ class RawItem:
     connector: str
     url: str | None = None
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    origin: str | None = None
 
     def headers(self) -> list[tuple[str, bytes]]:
         """Kafka headers, in the list-of-pairs form both kafka-python and aiokafka take."""
@@ -39,6 +47,8 @@ class RawItem:
         ]
         if self.url:
             pairs.append((HEADER_URL, self.url))
+        if self.origin:
+            pairs.append((HEADER_ORIGIN, self.origin))
         return [(name, text.encode("utf-8")) for name, text in pairs]
 
     @classmethod
@@ -55,6 +65,7 @@ class RawItem:
             connector=found.get(HEADER_CONNECTOR, "unknown"),
             url=found.get(HEADER_URL),
             received_at=found.get(HEADER_RECEIVED_AT) or datetime.now(UTC).isoformat(timespec="milliseconds"),
+            origin=found.get(HEADER_ORIGIN),
         )
 
 

@@ -492,9 +492,12 @@ def test_push_answers_202_only_once_every_item_is_in_kafka(push: str, settings: 
     response = httpx.post(f"{push}/stories", params={"source": source}, json=batch, headers=auth(), timeout=30)
     assert response.status_code == 202
     keys = [item_key(source, f"urn:push:{n}") for n in range(3)]
-    assert response.json() == {"accepted": 3, "keys": keys}
+    request_id = response.headers["X-Request-Id"]
+    assert response.json() == {"accepted": 3, "keys": keys, "request_id": request_id}
     in_kafka = read_topic(settings, prefix=source)  # read once, right after the 202: no waiting
     assert sorted(record.key.decode() for record in in_kafka) == sorted(keys)
+    origins = {record.key.decode(): dict(record.headers)["origin"].decode() for record in in_kafka}
+    assert origins == {key: f"request:{request_id} item:{n}" for n, key in enumerate(keys)}
 
     ndjson = b'{"uri": "urn:push:nd1"}\n{"uri": "urn:push:nd2"}\n'
     response = httpx.post(
