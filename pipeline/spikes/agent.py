@@ -1,9 +1,14 @@
 """Spike alerting in the worker: the Faust shell around pipeline/spikes (all logic lives in the pure modules).
 
-stories.enriched ──keys of new stories──▶ <app>-spike-mentions (partitioned by kind:key; one message a story
-                                           and partition)
-    ──windowed counts + detector──▶ alerts.spikes ──▶ Elasticsearch index `alerts`
-                                 └─▶ /metrics: top keys' scores (wirestream_spike_*)
+stories.enriched ──keys of new live stories──▶ <app>-spike-mentions (partitioned by kind:key; one message a
+       │                                       story and partition, stamped with its story time)
+       │   ──windowed counts + detector──▶ alerts.spikes ──▶ Elasticsearch index `alerts`
+       │                                └─▶ /metrics: top keys' scores (wirestream_spike_*)
+       └─ late stories (backfill, replay, catch-up) ──▶ /metrics: wirestream_spike_late_stories_total, no alert
+
+Windows follow story time (mentions.story_time) and a story read more than `max_lateness_seconds` after it
+counts as late and no further (mentions.is_late): only live stories can page the desk. The count table keeps a
+window beyond that lateness, so a story that late still reads its whole window.
 
 The mentions topic is partitioned by key, so each key's counts (a tumbling table of distinct stories a hop, merged
 into the window when read: one changelog write a mention instead of one per window) and detector state (a table)
@@ -32,7 +37,7 @@ from pipeline.spikes.config import load_config
 from pipeline.spikes.detector import SpikeDetector
 from pipeline.spikes.indexing import AlertIndexer
 from pipeline.spikes.leaderboard import Leaderboard
-from pipeline.spikes.mentions import Mention, add_story, count, mentions, merged, top_stories
+from pipeline.spikes.mentions import Mention, add_story, count, is_late, mentions, merged, story_time, top_stories
 from pipeline.spikes.terms import TermExtractor
 
 log = logging.getLogger(__name__)
@@ -55,15 +60,17 @@ spikes_topic = app.topic(
     settings.spikes_topic, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions, internal=True
 )
 
-# Distinct stories per key and hop; a hop's value is a mentions.WindowStories.
+# Distinct stories per key and hop of story time; a hop's value is a mentions.WindowStories. Kept until a story
+# `max_lateness_seconds` late no longer reads them.
 story_hops = app.Table("spike-hops", default=dict, partitions=settings.topic_partitions, schema=_json).tumbling(
-    config.hop_seconds, expires=config.window_seconds + config.hop_seconds
+    config.hop_seconds, expires=config.window_seconds + config.max_lateness_seconds
 )
 detector_states = app.Table("spike-detector", partitions=settings.topic_partitions, schema=_json)
 detector = SpikeDetector(config, detector_states)
 leaderboard = Leaderboard(config.top_keys, config.window_seconds)
 gauges = metrics.SpikeGauges()
 alert_indexer = AlertIndexer(settings)
+app.async_exit_stack.push_async_callback(alert_indexer.close)  # as the story indexer's (pipeline/app.py)
 _add_story = functools.partial(add_story, keep=config.top_stories)
 
 
@@ -81,9 +88,14 @@ async def prepare_alerts_index() -> None:
 async def spot_mentions(stream: faust.StreamT) -> None:
     async for event in stream.events():
         try:
-            found = mentions(json.loads(event.value), extractor, config.min_tag_score)
+            record = json.loads(event.value)
+            at = story_time(record)
+            found = mentions(record, extractor, config.min_tag_score, at=at)
         except Exception:  # a record spikes cannot read must not stop the stream; it is indexed all the same
             log.exception("spikes: story %r not counted", event.key)
+            continue
+        if found and is_late(at, time.time(), config.max_lateness_seconds):
+            metrics.SPIKE_LATE_STORIES.inc()
             continue
         by_partition: dict[int, list[Mention]] = defaultdict(list)
         for mention in found:
@@ -115,7 +127,7 @@ async def _observe(mention: Mention) -> None:
     )
     hop = detector.bucket_of(mention.at)
     reading = detector.observe(mention.spike_key, mention.at, count(window, since=hop), count(window))
-    leaderboard.update(mention.kind, mention.key, reading)
+    leaderboard.update(mention.kind, mention.key, reading, seen_at=time.time())
     if reading.alert:
         alert = SpikeAlert.from_reading(mention.kind, mention.key, mention.name, reading, top_stories(window))
         metrics.SPIKE_ALERTS.labels(kind=str(mention.kind)).inc()

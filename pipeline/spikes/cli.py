@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     simulate.add_argument("--warmup-hours", type=float, default=24, help="background only, alerts not scored")
     simulate.add_argument("--hours", type=float, default=24, help="scored hours after the warm-up")
     simulate.add_argument("--bursts", type=int, default=30, help="bursts injected in the scored hours")
-    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--seed", type=int, default=1, help="the same seed gives the same wire (default 1)")
     simulate.add_argument("--alerts", action="store_true", help="print every scored alert as a JSON line")
     simulate.set_defaults(handler=_simulate)
 

@@ -14,6 +14,7 @@ DEFAULT_CONFIG_PATH = CONFIG_DIR / "spikes.toml"
 class SpikeConfig:
     window_seconds: int
     hop_seconds: int
+    max_lateness_seconds: float
     baseline_half_life_hours: float
     seasonal_min_per_day: float
     seasonal_half_life_days: float
@@ -38,6 +39,8 @@ class SpikeConfig:
     def __post_init__(self) -> None:
         if self.hop_seconds <= 0 or self.window_seconds % self.hop_seconds or 3600 % self.hop_seconds:
             raise ValueError("hop_seconds must divide window_seconds and 3600")
+        if self.max_lateness_seconds < self.hop_seconds:
+            raise ValueError("max_lateness_seconds must be at least hop_seconds: the current hop's stories count")
         if not 0 <= self.rearm_score < self.threshold:
             raise ValueError("rearm_score must be below threshold: that gap is the hysteresis")
         if not 1 <= self.track_min_count <= self.min_count:

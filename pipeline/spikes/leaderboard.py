@@ -1,6 +1,6 @@
 """The keys worth showing Prometheus: the highest-scoring ones of the last window, a bounded few.
 
-Every reading updates its key; a key whose last story has left the window drops out. Prometheus sees only the
+Every reading updates its key; a key drops out a window after its last story was read. Prometheus sees only the
 `size` best (`top_keys` in config/spikes.toml), so label cardinality stays bounded however many keys there are.
 """
 
@@ -20,7 +20,7 @@ class Standing:
     observed: int
     expected: float
     active: bool  # in an alert that has not re-armed
-    at: float  # time of the key's last story
+    at: float  # when the key's last story was read
 
 
 class Leaderboard:
@@ -29,13 +29,18 @@ class Leaderboard:
         self.window_seconds = window_seconds
         self._standings: dict[tuple[Kind, str], Standing] = {}
 
-    def update(self, kind: Kind, key: str, reading: Reading) -> None:
+    def update(self, kind: Kind, key: str, reading: Reading, seen_at: float | None = None) -> None:
+        """The key's standing after `reading`, made when its story was read at `seen_at` (the worker's clock; by
+        default the story time). Windows follow story time, and a live story may be read minutes after it (a polled
+        feed): timed by its reading, its key stays shown a whole window, as one read at once does, so an alert it
+        raised reaches Prometheus instead of leaving the board with the window it was published in."""
+        at = reading.at if seen_at is None else seen_at
         self._standings[kind, key] = Standing(
-            kind, key, reading.score, reading.observed, reading.expected, reading.active, reading.at
+            kind, key, reading.score, reading.observed, reading.expected, reading.active, at
         )
 
     def top(self, now: float) -> list[Standing]:
-        """The `size` best keys whose last story is still in the window at `now`, best first; older ones go."""
+        """The `size` best keys whose last story was read within a window of `now`, best first; older ones go."""
         horizon = now - self.window_seconds
         self._standings = {name: standing for name, standing in self._standings.items() if standing.at > horizon}
         ranked = sorted(self._standings.values(), key=lambda standing: (-standing.score, standing.kind, standing.key))

@@ -4,6 +4,12 @@ A story counts once, when dedup first sees it (`dedup.outcome == "new"`): update
 sources and redeliveries are the same story and never inflate a count. A country or actor counts when the story is
 about it (tag relevance at least `min_tag_score`), a topic for each of the story's terms (pipeline/spikes/terms.py).
 
+A story counts at its story time (`story_time`: when it was published, never later than it reached the pipeline),
+not when it arrived, and only while it is live (`is_late`). A backfill, a replay or a catch-up after an outage
+brings stories published long ago all at once: on arrival time they piled into the current window and paged the
+desk. Telling them by their own times needs nothing from connectors, as a backfill flag on the record would: a
+catch-up after an outage comes from the ordinary live connectors, which cannot know to set it.
+
 Each hop's value in the Faust count table is a `WindowStories`: its distinct stories with their times (so a mention
 delivered twice still counts once, and the count of any hop of the window is known whatever order the stories came
 in) and the few most relevant, for the alert record; `merged` makes a window of its hops.
@@ -30,7 +36,7 @@ class Mention:
     story_id: str
     headline: str
     relevance: float
-    at: float  # story time (epoch seconds): when it reached the pipeline
+    at: float  # story time (epoch seconds): see `story_time`
 
     @property
     def spike_key(self) -> str:
@@ -46,11 +52,36 @@ class Mention:
         return [cls(**{**data, "kind": Kind(data["kind"])}) for data in json.loads(value)]
 
 
-def mentions(record: dict[str, Any], extractor: TermExtractor, min_tag_score: float) -> list[Mention]:
-    """The keys a story record of the enriched topic counts toward; none unless dedup found it new."""
+def story_time(record: dict[str, Any]) -> float:
+    """When a story counts (epoch seconds): when it was published, never later than it reached the pipeline.
+
+    Windows follow story time rather than arrival, so stories that arrive together after an outage or in a replay
+    fall in the hops they were published in, not all in the current one as a burst no newsroom saw. Arrival bounds
+    it: a source whose clock runs ahead must not put stories in windows still to come."""
+    return min(_epoch(record["published_at"]), _epoch(record["ingested_at"]))
+
+
+def is_late(at: float, now: float, max_lateness: float) -> bool:
+    """Whether a story of story time `at`, read at `now`, is too old to count: it may raise no alert.
+
+    An alert is a page about what is happening now. Past `max_lateness` (config/spikes.toml: a window and a hop)
+    the story's hop has left the window the detector judges now, so any alert it raised would be about a window
+    that closed a while ago: a backfill, a replay or a catch-up, which must never page the desk. Such a story goes
+    into neither the count table nor the detector: it could change no window still judged, and a baseline is a
+    rate of live traffic, which a block of old stories arriving at once out of order is not. The worker counts it
+    in a metric instead. Up to `max_lateness` a story is live, judged in its own window as before (polled feeds
+    and partitions read side by side bring stories a few minutes late)."""
+    return now - at > max_lateness
+
+
+def mentions(
+    record: dict[str, Any], extractor: TermExtractor, min_tag_score: float, at: float | None = None
+) -> list[Mention]:
+    """The keys a story record of the enriched topic counts toward, at `at` (the worker passes `story_time`;
+    by default when the story reached the pipeline); none unless dedup found it new."""
     if (record.get("dedup") or {}).get("outcome") != "new":
         return []
-    at = datetime.fromisoformat(record["ingested_at"].replace("Z", "+00:00")).timestamp()
+    at = _epoch(record["ingested_at"]) if at is None else at
     story_id, headline = record["story_id"], record["headline"]
     found: list[Mention] = []
     names: list[str] = []
@@ -100,3 +131,7 @@ def count(window: WindowStories | dict[str, Any], since: float = float("-inf")) 
 
 def top_stories(window: WindowStories | dict[str, Any]) -> list[AlertStory]:
     return [AlertStory(story_id, headline) for _, story_id, headline in window.get("top", [])]
+
+
+def _epoch(moment: str) -> float:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp()

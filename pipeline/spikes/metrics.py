@@ -8,6 +8,11 @@ from prometheus_client import Counter, Gauge
 from pipeline.spikes.leaderboard import Standing
 
 SPIKE_ALERTS = Counter("wirestream_spike_alerts", "Spike alerts raised", ["kind"])
+# Backfills, replays and catch-ups seen and kept from paging (pipeline/spikes/mentions.py, `is_late`).
+SPIKE_LATE_STORIES = Counter(
+    "wirestream_spike_late_stories",
+    "New stories read more than max_lateness_seconds after their story time: counted here only, never alerting",
+)
 SPIKE_SCORE = Gauge(
     "wirestream_spike_score", "Spike score (-log10 tail probability) of the top keys' current window", ["kind", "key"]
 )
