@@ -8,8 +8,10 @@ position. It exits 1 only when Kafka refuses it for good (e.g. another process t
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -28,34 +30,39 @@ log = logging.getLogger(__name__)
 
 def register(commands: argparse._SubParsersAction) -> None:
     replay = commands.add_parser("replay", help="publish a JSON-lines file of stories to stories.raw")
-    replay.add_argument("file", type=Path)
+    replay.add_argument("file", type=Path, help="JSON lines, one ninjs story a line")
     replay.add_argument("--source", default="replay", help="publisher name recorded on every item")
     replay.add_argument("--instance", help="position name (default: replay-<file name>)")
     # Was the position file; positions now live in Kafka, so a path just names one (replay-state-<path>).
     replay.add_argument("--state", type=Path, help=argparse.SUPPRESS)
-    replay.add_argument("--batch", type=int, default=200)
-    replay.add_argument("--rate", type=float, help="stories per second (default: as fast as Kafka takes them)")
+    replay.add_argument("--batch", type=int, default=200, help="most stories a Kafka transaction (default 200)")
+    replay.add_argument(
+        "--rate",
+        type=float,
+        help="stories a second, one every 1/RATE s; the stories due are sent together (default: as fast as Kafka "
+        "takes them)",
+    )
     replay.add_argument("--follow", action="store_true", help="keep reading as the file grows")
     _metrics_port(replay, "replay")
     replay.set_defaults(handler=_replay)
 
     feeds = commands.add_parser("feeds", help="poll the RSS/Atom feeds of a config file into stories.raw")
-    feeds.add_argument("--config", type=Path, default=Path("config/feeds.toml"))
+    feeds.add_argument("--config", type=Path, default=Path("config/feeds.toml"), help="default: config/feeds.toml")
     feeds.add_argument("--instance", help="position name (default: feeds-<config file name>)")
     _metrics_port(feeds, "feeds")
     feeds.set_defaults(handler=_feeds)
 
     watch = commands.add_parser("watch", help="publish files dropped into a folder, then move them to done/")
-    watch.add_argument("dir", type=Path)
+    watch.add_argument("dir", type=Path, help="the folder to watch")
     watch.add_argument("--source", default="dropfolder", help="publisher name recorded on every item")
     watch.add_argument("--instance", help="position name (default: watch-<folder name>)")
-    watch.add_argument("--poll-seconds", type=float, default=1.0)
-    watch.add_argument("--batch", type=int, default=100)
+    watch.add_argument("--poll-seconds", type=float, default=1.0, help="between looks at the folder (default 1)")
+    watch.add_argument("--batch", type=int, default=100, help="most files a Kafka transaction (default 100)")
     _metrics_port(watch, "watch")
     watch.set_defaults(handler=_watch)
 
     push = commands.add_parser("push", help="HTTP endpoint: POST /stories (bearer token) into stories.raw")
-    push.add_argument("--host", help="listen address (default: WIRESTREAM_PUSH_HOST)")
+    push.add_argument("--host", help="listen address (default: WIRESTREAM_PUSH_HOST, 127.0.0.1)")
     push.add_argument("--port", type=int, help="listen port (default: WIRESTREAM_PUSH_PORT, 8088)")
     _metrics_port(push, "push")
     push.set_defaults(handler=_push)
@@ -94,7 +101,7 @@ def _run(
 
     settings = get_settings()
     stop = _stop_on_signals()
-    metrics.serve(metrics.port_for(connector, settings, args.metrics_port))
+    metrics.serve(metrics.port_for(connector, settings, args.metrics_port), settings.connector_metrics_host)
     publisher = KafkaPublisher(settings, connector, instance=instance, stop=stop)
     try:
         report = body(publisher, stop)
@@ -113,6 +120,9 @@ def _run(
 
 def _replay(args: argparse.Namespace) -> int:
     from connectors.replay import replay
+
+    if not args.file.is_file():  # before connecting to Kafka; `wirestream` reports it in one line (exit 2)
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(args.file))
 
     def body(publisher: KafkaPublisher, stop: threading.Event) -> Report:
         sent = replay(
@@ -163,8 +173,11 @@ def _watch(args: argparse.Namespace) -> int:
 
 def _push(args: argparse.Namespace) -> int:
     import asyncio
+    from functools import partial
 
     from connectors import metrics
+    from connectors.client_address import parse_networks
+    from connectors.kafka_health import KafkaHealth, check_kafka
     from connectors.publisher import KafkaPublisher
     from connectors.push import RateLimiter, create_app, serve
 
@@ -172,15 +185,25 @@ def _push(args: argparse.Namespace) -> int:
     if settings.push_token is None or not settings.push_token.get_secret_value().strip():
         print(json.dumps({"error": "WIRESTREAM_PUSH_TOKEN is not set: the push endpoint will not run without one"}))
         return 2
-    metrics.serve(metrics.port_for("push", settings, args.metrics_port))
+    try:
+        trusted_proxies = parse_networks(settings.push_trusted_proxies)
+    except ValueError as exc:
+        print(json.dumps({"error": f"WIRESTREAM_PUSH_TRUSTED_PROXIES: {exc}"}))
+        return 2
+    metrics.serve(metrics.port_for("push", settings, args.metrics_port), settings.connector_metrics_host)
     # A budget rather than endless retries: the client is waiting, and a 503 tells it to send again.
-    publisher = KafkaPublisher(settings, "push", retry_seconds=20)
+    publisher = KafkaPublisher(settings, "push", retry_seconds=settings.push_publish_timeout_seconds)
     app = create_app(
         publisher,
         token=settings.push_token.get_secret_value().strip(),
         max_bytes=settings.push_max_bytes,
         max_story_bytes=settings.max_story_bytes,
+        max_stories=settings.push_max_stories,
         limiter=RateLimiter(settings.push_rate_per_second, settings.push_burst),
+        anonymous_limiter=RateLimiter(settings.push_anonymous_rate_per_second, settings.push_anonymous_burst),
+        kafka=KafkaHealth(partial(check_kafka, settings), ttl=settings.push_kafka_check_seconds),
+        publish_timeout=settings.push_publish_timeout_seconds,
+        trusted_proxies=trusted_proxies,
     )
     host, port = args.host or settings.push_host, args.port or settings.push_port
     log.info("push: POST /stories on %s:%d", host, port)

@@ -359,7 +359,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=20.0, help="length of the run (default 20)")
     parser.add_argument("--rate", type=float, default=25.0, help="stories a second; use half the sustained rate")
-    parser.add_argument("--sample-seconds", type=float, default=10.0)
+    parser.add_argument("--sample-seconds", type=float, default=10.0, help="time between samples (default 10)")
     parser.add_argument("--story-age-hours", type=float, default=73.0, help="how old the stories are (see above)")
     parser.add_argument(
         "--words",
@@ -369,9 +369,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "rare topic term, the worst case for spike alerting)",
     )
     defaults = Limits()
-    parser.add_argument("--max-rss-growth-mib", type=float, default=defaults.rss_growth_mib)
-    parser.add_argument("--max-lag-growth", type=int, default=defaults.lag_growth)
-    parser.add_argument("--drain-seconds", type=float, default=180.0)
+    parser.add_argument(
+        "--max-rss-growth-mib",
+        type=float,
+        default=defaults.rss_growth_mib,
+        help="memory growth of a process after the warm-up that fails the run (MiB, or a share of its size if more; "
+        f"default {defaults.rss_growth_mib:g})",
+    )
+    parser.add_argument(
+        "--max-lag-growth",
+        type=int,
+        default=defaults.lag_growth,
+        help=f"consumer lag growth after the warm-up that fails the run (messages; default {defaults.lag_growth})",
+    )
+    parser.add_argument(
+        "--drain-seconds", type=float, default=180.0, help="longest wait for the index to catch up at the end"
+    )
     parser.add_argument("--worker-port", type=int, help="the worker's /metrics port (default: a free one)")
     parser.add_argument("--out", type=Path, help="folder for logs, samples.csv and report.json (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the soak's index")
