@@ -26,11 +26,11 @@ from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.indexing import ElasticsearchIndexer
 from pipeline.kafka_consumer import use_read_committed
 from pipeline.kafka_security import faust_options
-from pipeline.parse import Rejected
-from pipeline.process import process
+from pipeline.parse_pool import OverBudget, Parsed, ParsePool
 from pipeline.raw import RawItem
 from pipeline.record import StoryRecord
 from pipeline.settings import get_settings
+from pipeline.worker_web import worker_web_options
 
 settings = get_settings()
 
@@ -40,9 +40,9 @@ app = faust.App(
     store="memory://",
     datadir=f"{settings.worker_data_dir}/{{conf.name}}-data",
     topic_partitions=settings.topic_partitions,
-    web_host=settings.worker_web_host,
-    web_port=settings.worker_web_port,
+    **worker_web_options(settings),  # listen on worker_web_host only; no table or router views
     producer_acks=-1,
+    producer_max_request_size=settings.topic_max_message_bytes,
     broker_session_timeout=settings.worker_session_timeout,
     # On SIGTERM or a rebalance, do not wait for events still in hand (an index batch waiting on an Elasticsearch
     # that is away would hold the worker forever): they are not acked, so not committed, and come again.
@@ -74,6 +74,10 @@ deduplicator = Deduplicator(
 )
 
 indexer = ElasticsearchIndexer(settings)
+# Closed when the worker stops, after its agents (the app's exit stack unwinds last): a client left open is reported
+# at ERROR ("Unclosed client session") by aiohttp on every shutdown.
+app.async_exit_stack.push_async_callback(indexer.close)
+parse_pool = ParsePool(processes=settings.parse_processes, budget_seconds=settings.item_time_budget_seconds)
 
 
 @dedup_stories.on_recover
@@ -88,21 +92,42 @@ async def prepare_index() -> None:
 
 @app.agent(raw_topic)
 async def parse_stories(stream: faust.StreamT) -> None:
-    async for event in stream.events():
-        metrics.STORIES_CONSUMED.inc()
-        message = event.message
-        item = RawItem.from_kafka(message.key, message.value, message.headers)
-        try:
-            record = process(item, max_bytes=settings.max_story_bytes)
-        except Rejected as rejected:
-            await _dead_letter(message.key, item.value, item.headers(), "parse", rejected.reason, rejected.detail)
-            continue
-        except Exception as exc:  # a parser bug must not stop the stream: keep the item, say why
-            await _dead_letter(message.key, item.value, item.headers(), "parse", "parser_error", repr(exc))
-            continue
+    """Items go to the parse pool as they come, up to `parse_in_flight` at once, each acked once its outcome is
+    sent: a slow item holds back no other, and an item over its budget is dead-lettered, never redelivered."""
+    manual = stream.noack()
+    slots = asyncio.Semaphore(settings.parse_in_flight or 4 * parse_pool.processes)
+    running: set[asyncio.Task[None]] = set()
+    async for event in manual.events():
+        await slots.acquire()
+        task = asyncio.ensure_future(_parse_one(manual, event))
+        running.add(task)
+        task.add_done_callback(lambda done: (running.discard(done), slots.release()))
+
+
+async def _parse_one(stream: faust.StreamT, event: EventT) -> None:
+    metrics.STORIES_CONSUMED.inc()
+    message = event.message
+    headers = list(message.headers or [])
+    outcome = await parse_pool.parse(message.key, message.value, headers, settings.max_story_bytes)
+    if isinstance(outcome, Parsed):
         metrics.STORIES_PARSED.inc()
-        await parsed_topic.send(key=record.story_id.encode(), value=json.dumps(record.to_dict()).encode())
-        await asyncio.sleep(0)  # parsing holds the loop: let dedup and indexing run between stories
+        await parsed_topic.send(key=outcome.story_id.encode(), value=outcome.record_json.encode())
+    else:
+        item = RawItem.from_kafka(message.key, message.value, headers)
+        if isinstance(outcome, OverBudget):
+            reason, detail = "over_time_budget", f"parse and tag took more than {outcome.seconds:g} s"
+        else:
+            reason, detail = outcome.reason, outcome.detail
+        await _dead_letter(message.key, item.value, item.headers(), "parse", reason, detail)
+    await stream.ack(event)
+
+
+@app.service
+class ParsePoolService(faust.Service):
+    """Stops the parse pool's processes with the worker."""
+
+    async def on_stop(self) -> None:
+        parse_pool.stop()
 
 
 @app.agent(parsed_topic)

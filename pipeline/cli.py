@@ -11,34 +11,56 @@ import sys
 from pathlib import Path
 
 from connectors import cli as connectors_cli
+from pipeline import dlq_cli
 from pipeline import soak as soak_cli
 from pipeline.settings import get_settings
 from pipeline.spikes import cli as spikes_cli
 
+EXIT_CODES = """exit codes: 0 done; 1 not done as asked, and the output says why (nothing found, items refused, a
+worker or connector that may not run); 2 bad usage, a missing or unreadable file, or bad settings; 3 Kafka or
+Elasticsearch unreachable or not answering (try again later); 4 Kafka or Elasticsearch refused the request
+(permissions, a missing index)."""
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="wirestream", description=__doc__)
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and option (tests/unit/test_cli.py checks that each has its help)."""
+    parser = argparse.ArgumentParser(prog="wirestream", description=__doc__, epilog=EXIT_CODES)
     commands = parser.add_subparsers(dest="command", required=True)
 
     worker = commands.add_parser("worker", help="run the Faust worker (parse and tag, dedup, index)")
-    worker.add_argument("--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"])
+    worker.add_argument(
+        "--loglevel", default="info", choices=["crit", "error", "warn", "info", "debug"], help="default: info"
+    )
     worker.set_defaults(handler=_worker)
 
     connectors_cli.register(commands)
     soak_cli.register(commands)
     spikes_cli.register(commands)
+    dlq_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
-    search.add_argument("query")
-    search.add_argument("--size", type=int, default=3)
+    search.add_argument("query", help="words to find in headlines (weighted three times) and bodies")
+    search.add_argument("--size", type=int, default=3, help="stories to print, best first (default 3)")
     search.set_defaults(handler=_search)
 
     listing = commands.add_parser("list", help="the most recently published indexed stories")
-    listing.add_argument("--size", type=int, default=20)
+    listing.add_argument("--size", type=int, default=20, help="stories to print, newest first (default 20)")
     listing.set_defaults(handler=_list)
 
     topics = commands.add_parser("topics", help="create the pipeline's topics if they are missing")
     topics.set_defaults(handler=_topics)
+
+    sink = commands.add_parser(
+        "alert-sink", help="webhook for Alertmanager: POST /alerts/<receiver>, logged and kept as JSON lines"
+    )
+    sink.add_argument("--host", help="listen address (default: WIRESTREAM_ALERT_SINK_HOST, 127.0.0.1)")
+    sink.add_argument("--port", type=int, help="listen port (default: WIRESTREAM_ALERT_SINK_PORT, 19095)")
+    sink.add_argument(
+        "--file",
+        type=Path,
+        help="notifications file (default: WIRESTREAM_ALERT_SINK_FILE, .state/alerts/notifications.jsonl)",
+    )
+    sink.set_defaults(handler=_alert_sink)
 
     process = commands.add_parser(
         "process",
@@ -46,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Prints one JSON record a line, with its dedup outcome and the story it was filed under, then a "
         'last line {"stories": [...]} with each story, its version, its sources and the files filed under it.',
     )
-    process.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR")
+    process.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help="story files, or folders of them")
     process.add_argument(
         "--source", default=None, help="publisher recorded on every item (default: the folder each file sits in)"
     )
@@ -55,16 +77,60 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.benchmark import register as register_bench  # `bench` and its options live with the benchmark
 
     register_bench(commands)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)
-    logging.getLogger("elasticsearch").setLevel(logging.WARNING)
+    # Both clients log every failed connection or request (kafka-python at ERROR, elasticsearch at WARNING with a
+    # traceback), many a second while the service is away: connectors log their retries, the worker its outages
+    # (pipeline/outage.py), and a command that fails says why in one line (failure() below).
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    logging.getLogger("elasticsearch").setLevel(logging.ERROR)
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # logs pages without main text as errors
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except Exception as exc:
+        if (known := failure(exc)) is None:
+            raise  # a bug: its traceback is what helps
+        code, message = known
+        print(f"wirestream {args.command}: {message}", file=sys.stderr)
+        return code
+
+
+def failure(exc: Exception) -> tuple[int, str] | None:
+    """The exit code and one line for what a command can expect to go wrong (EXIT_CODES); None for a bug."""
+    from elasticsearch import exceptions as es_exceptions
+    from kafka.errors import KafkaError
+
+    from pipeline.bulk_sink import describe, es_location
+    from pipeline.kafka_security import KafkaSecurityError
+
+    if isinstance(exc, es_exceptions.TransportError):  # ConnectionError and ConnectionTimeout included
+        unreachable = isinstance(exc, es_exceptions.ConnectionError)
+        return (3 if unreachable else 4), f"Elasticsearch {es_location(get_settings())} {describe(exc)}"
+    if isinstance(exc, KafkaError):
+        state = "unreachable or not answering" if exc.retriable else "refused the request"
+        return (3 if exc.retriable else 4), f"Kafka {get_settings().kafka_bootstrap} {state} ({exc})"
+    if isinstance(exc, KafkaSecurityError):
+        return 2, str(exc)
+    if isinstance(exc, BrokenPipeError):  # our own output closed early (`| head`): no service to blame
+        return None
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return 3, str(exc)
+    if isinstance(exc, OSError):
+        return 2, f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+    return None
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from pipeline.topic_layout import check_worker_topics
+
+    if problems := check_worker_topics(get_settings()):  # before the app loads: dedup needs one parsed partition
+        logging.getLogger("wirestream.worker").error("worker not started: %s", "; ".join(problems))
+        return 1
+
     from pipeline.app import app
 
     Path(get_settings().worker_data_dir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
@@ -132,13 +198,15 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _topics(_: argparse.Namespace) -> int:
-    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
     from pipeline.kafka_security import kafka_python_options
 
     settings = get_settings()
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **kafka_python_options(settings))
+    admin = KafkaAdminClient(  # a Kafka that does not answer within 10 s is reported (exit 3), not waited for
+        bootstrap_servers=settings.kafka_bootstrap, bootstrap_timeout_ms=10_000, **kafka_python_options(settings)
+    )
     existing = set(admin.list_topics())
     partitions = {
         settings.raw_topic: settings.topic_partitions,
@@ -147,15 +215,29 @@ def _topics(_: argparse.Namespace) -> int:
         settings.dlq_topic: settings.topic_partitions,
     }
     wanted = list(partitions)
-    missing = [NewTopic(t, partitions[t], 1) for t in wanted if t not in existing]
+    # a story up to max_story_bytes (and its record, tags and all) fits in one message of every pipeline topic
+    configs = {"max.message.bytes": str(settings.topic_max_message_bytes)}
+    missing = [NewTopic(t, partitions[t], 1, topic_configs=configs) for t in wanted if t not in existing]
     try:
         if missing:
             admin.create_topics(missing)
+        present = [t for t in wanted if t in existing]
+        if present:  # topics made before the setting existed, or by the broker itself
+            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, t, configs=configs) for t in present])
     except TopicAlreadyExistsError:
         pass  # another process created it between list and create
     finally:
         admin.close()
     print(json.dumps({"created": [t.name for t in missing], "existing": sorted(existing & set(wanted))}))
+    return 0
+
+
+def _alert_sink(args: argparse.Namespace) -> int:
+    from pipeline.alert_sink import serve
+
+    settings = get_settings()
+    port = settings.alert_sink_port if args.port is None else args.port
+    serve(args.host or settings.alert_sink_host, port, args.file or Path(settings.alert_sink_file))
     return 0
 
 

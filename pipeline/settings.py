@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     enriched_topic: str = "stories.enriched"
     dlq_topic: str = "stories.dlq"
     topic_partitions: int = 4
+    # Largest message on the pipeline's topics (their max.message.bytes, the worker's producer request size): room
+    # for a story at max_story_bytes as its record, with tags and headers.
+    topic_max_message_bytes: int = 8 * 1024 * 1024
 
     # Faust worker
     app_id: str = "wirestream"
@@ -40,6 +43,11 @@ class Settings(BaseSettings):
     # How long the group waits for a worker that stopped heartbeating (killed, frozen) before handing its
     # partitions to the others; Faust's default of 60 s leaves them idle that long.
     worker_session_timeout: float = 15.0
+    # Parse and tag run in a process pool (pipeline/parse_pool.py): processes (0: one a core), items in flight at
+    # once (0: four a process), and each item's time budget, past which it is dead-lettered (over_time_budget).
+    parse_processes: int = 0
+    parse_in_flight: int = 0
+    item_time_budget_seconds: float = 20.0
     # Dedup (thresholds and window in config/dedup.toml): how often the worker drops stories past the window.
     dedup_evict_seconds: float = 60.0
 
@@ -56,20 +64,39 @@ class Settings(BaseSettings):
     # One /metrics port for whichever connector this process runs; unset, each connector has its own
     # default (replay 19108, feeds 19109, watch 19110, push 19111: the ports Prometheus scrapes).
     connector_metrics_port: int | None = None
+    # Where connectors serve /metrics: loopback unless set (0.0.0.0 in a container Prometheus scrapes from outside).
+    connector_metrics_host: str = "127.0.0.1"
     max_story_bytes: int = 2_000_000
     # Compacted topic holding connector positions, written in the same transaction as the items.
     positions_topic: str = "connectors.positions"
     # HTTP push endpoint (`wirestream push`): it refuses to start without a token.
     push_token: SecretStr | None = None
-    push_host: str = "0.0.0.0"
+    # Plain HTTP: loopback unless set; anything wider belongs behind a TLS-terminating proxy.
+    push_host: str = "127.0.0.1"
     push_port: int = 8088
     push_max_bytes: int = 10_000_000
+    # Stories in one request: bounds the Kafka records and the per-story answer a request can cause.
+    push_max_stories: int = 10_000
+    # Per client with a good token; requests without one have their own, stricter buckets.
     push_rate_per_second: float = 20.0
     push_burst: int = 40
+    push_anonymous_rate_per_second: float = 1.0
+    push_anonymous_burst: int = 10
+    # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For names the client; empty: the peer is the client.
+    push_trusted_proxies: str = ""
+    # How long a Kafka check (for /healthz and POST) is reused, and how long a POST waits for Kafka's acks.
+    push_kafka_check_seconds: float = 5.0
+    push_publish_timeout_seconds: float = 10.0
 
     # Spike alerting (pipeline/spikes): alert records go to this topic and into this Elasticsearch index.
     spikes_topic: str = "alerts.spikes"
     alerts_index: str = "alerts"
+
+    # Alert sink (`wirestream alert-sink`, pipeline/alert_sink.py): the webhook Alertmanager posts to, and the
+    # JSON-lines file it keeps every notification in.
+    alert_sink_host: str = "127.0.0.1"
+    alert_sink_port: int = 19095
+    alert_sink_file: str = ".state/alerts/notifications.jsonl"
 
     # Security (pipeline/kafka_security.py, README "Security"): Kafka TLS client certificate and key (one PEM
     # file may hold both), the key's password, and whether the broker's name must match its certificate.

@@ -7,10 +7,12 @@ each other's data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +25,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from pipeline.settings import Settings
 from tests.conftest import ROOT
@@ -207,3 +209,131 @@ def distinct_stories(count: int, *, seed: int, prefix: str) -> list[bytes]:
         }
         stories.append(json.dumps(document).encode())
     return stories
+
+
+@pytest.fixture
+def own_app(env: dict[str, str], run_id: str, es: Elasticsearch, kafka_ready: None) -> Iterator[Callable[..., dict]]:
+    """Environments for workers of a test's own: `own_app("tx", WIRESTREAM_X="1")` gives the session's environment
+    with an app (consumer group), topics, index and web port of that name. Every topic, the group, the indices and
+    templates of those apps are deleted when the test ends (stop the workers first)."""
+    made: list[tuple[str, dict[str, str]]] = []
+
+    def make(name: str, **extra: str) -> dict[str, str]:
+        prefix = f"{run_id}{name}"
+        own = {
+            **env,
+            "WIRESTREAM_APP_ID": f"wirestream-{prefix}",
+            "WIRESTREAM_RAW_TOPIC": f"{prefix}.stories.raw",
+            "WIRESTREAM_PARSED_TOPIC": f"{prefix}.stories.parsed",
+            "WIRESTREAM_ENRICHED_TOPIC": f"{prefix}.stories.enriched",
+            "WIRESTREAM_DLQ_TOPIC": f"{prefix}.stories.dlq",
+            "WIRESTREAM_SPIKES_TOPIC": f"{prefix}.alerts.spikes",
+            "WIRESTREAM_ALERTS_INDEX": f"{prefix}-alerts",
+            "WIRESTREAM_INDEX_ALIAS": f"{prefix}-stories",
+            "WIRESTREAM_WORKER_WEB_PORT": str(free_port()),
+            **extra,
+        }
+        made.append((prefix, own))
+        return own
+
+    try:
+        yield make
+    finally:
+        for prefix, own in made:
+            bootstrap = own.get("WIRESTREAM_KAFKA_BOOTSTRAP", Settings.model_fields["kafka_bootstrap"].default)
+            delete_kafka_leftovers(bootstrap, group=own["WIRESTREAM_APP_ID"], prefixes=[f"{prefix}.", f"{prefix}-"])
+            indices = es.indices.get(index=f"{prefix}-*", ignore=[404])
+            if indices and "error" not in indices:
+                es.indices.delete(index=",".join(indices))
+            for template in (own["WIRESTREAM_INDEX_ALIAS"], own["WIRESTREAM_ALERTS_INDEX"]):
+                es.indices.delete_index_template(name=template, ignore=[404])
+
+
+def settings_of(own: dict[str, str]) -> Settings:
+    """The settings a process started with environment `own` reads."""
+    values = {name.removeprefix("WIRESTREAM_").lower(): value for name, value in own.items()}
+    return Settings(**{name: value for name, value in values.items() if name in Settings.model_fields})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def delete_kafka_leftovers(bootstrap: str, *, group: str, prefixes: list[str]) -> None:
+    """Delete the consumer group (once its last member has left) and every topic of the test, Faust's internal
+    ones (`<app id>-...`: changelogs, spike mentions, assignor) included."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        deadline = time.monotonic() + 30
+        while admin.delete_groups([group]).get(group) not in ("OK", "GroupIdNotFoundError"):
+            if time.monotonic() > deadline:  # still not empty: leave it rather than fail the test on cleanup
+                break
+            time.sleep(1)
+        doomed = sorted(topic for topic in admin.list_topics() if topic.startswith((*prefixes, f"{group}-")))
+        if doomed:
+            admin.delete_topics(doomed, timeout_ms=30_000)
+    finally:
+        admin.close()
+
+
+def records(settings: Settings, topic: str, partitions: list[int] | None, isolation_level: str) -> list[Any]:
+    """Every record of the partitions (all of the topic's by default), read to the end offsets."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level=isolation_level,
+    )
+    try:
+        numbers = partitions if partitions is not None else sorted(consumer.partitions_for_topic(topic) or [])
+        assigned = [TopicPartition(topic, number) for number in numbers]
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        end = consumer.end_offsets(assigned)
+        found: list[Any] = []
+        deadline = time.monotonic() + 30
+        while any(consumer.position(tp) < end[tp] for tp in assigned) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                found.extend(batch)
+        return found
+    finally:
+        consumer.close()
+
+
+def record_keys(settings: Settings, topic: str) -> list[bytes]:
+    return [record.key for record in records(settings, topic, None, "read_uncommitted")]
+
+
+def drained(settings: Settings, *, partition: int, after: int) -> bool:
+    """The worker group has committed stories.raw's `partition` past offset `after` and has nothing left to commit
+    on stories.parsed and stories.enriched."""
+    from pipeline.soak import consumer_lag
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        committed = admin.list_group_offsets({settings.app_id: None}).get(settings.app_id, {})
+        raw = committed.get(TopicPartition(settings.raw_topic, partition))
+        if raw is None or raw.offset <= after:
+            return False
+        return consumer_lag(admin, consumer, settings.app_id, [settings.parsed_topic, settings.enriched_topic]) == 0
+    finally:
+        with contextlib.suppress(Exception):
+            consumer.close()
+        admin.close()
+
+
+def indexed_doc(es: Elasticsearch, alias: str, story_id: str) -> dict[str, Any] | None:
+    if not es.indices.exists_alias(name=alias):
+        return None
+    es.indices.refresh(index=alias)
+    hits = es.search(index=alias, body={"query": {"ids": {"values": [story_id]}}})["hits"]["hits"]
+    return hits[0]["_source"] if hits else None
+
+
+def indexed_ids(es: Elasticsearch, alias: str) -> list[str]:
+    es.indices.refresh(index=alias)
+    hits = es.search(index=alias, body={"query": {"match_all": {}}, "size": 100, "_source": False})["hits"]["hits"]
+    return sorted(hit["_id"] for hit in hits)
