@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     replay.set_defaults(handler=_replay)
 
     feeds = commands.add_parser("feeds", help="poll the RSS/Atom feeds of a config file into stories.raw")
-    feeds.add_argument("--config", type=Path, default=Path("config/feeds.toml"), help="default: config/feeds.toml")
+    feeds.add_argument("--config", type=Path, help="default: feeds.toml in the config folder (WIRESTREAM_CONFIG_DIR)")
     feeds.add_argument("--instance", help="position name (default: feeds-<config file name>)")
     _metrics_port(feeds, "feeds")
     feeds.set_defaults(handler=_feeds)
@@ -144,15 +144,17 @@ def _feeds(args: argparse.Namespace) -> int:
     import httpx
 
     from connectors.feeds import load_feeds, run_feeds
+    from pipeline.config_dir import config_path
 
-    feeds = load_feeds(args.config)
+    path = args.config or config_path("feeds.toml")
+    feeds = load_feeds(path)
 
     def body(publisher: KafkaPublisher, stop: threading.Event) -> Report:
         with httpx.Client(timeout=20, follow_redirects=True, headers={"User-Agent": "wirestream-feeds"}) as client:
             run_feeds(feeds, publisher, client, stop)
         return {"feeds": len(feeds)}
 
-    return _run("feeds", args, args.instance or f"feeds-{args.config.stem}", body)
+    return _run("feeds", args, args.instance or f"feeds-{path.stem}", body)
 
 
 def _watch(args: argparse.Namespace) -> int:

@@ -11,14 +11,12 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pipeline import metrics
 from pipeline.bulk_sink import BulkSink
+from pipeline.config_dir import config_path
 from pipeline.settings import Settings
-
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "config" / "elasticsearch" / "stories-template.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +31,13 @@ class IndexRejection:
         return f"es_{self.status}"
 
 
+def _template_file() -> dict[str, Any]:
+    return json.loads(config_path("elasticsearch", "stories-template.json").read_text())
+
+
 def index_template(alias: str, refresh_interval: str) -> dict[str, Any]:
     """The template file with this deployment's index pattern and read alias filled in."""
-    body = json.loads(TEMPLATE_PATH.read_text())
+    body = _template_file()
     body.pop("_comment", None)
     body["settings"]["refresh_interval"] = refresh_interval
     return {"index_patterns": [f"{alias}-*"], "template": {**body, "aliases": {alias: {}}}}
@@ -50,7 +52,7 @@ def index_name(alias: str, doc: dict[str, Any]) -> str:
 
 def language_fields() -> frozenset[str]:
     """Languages with an analysed copy of the body (`body_<language>` fields of the template)."""
-    properties = json.loads(TEMPLATE_PATH.read_text())["mappings"]["properties"]
+    properties = _template_file()["mappings"]["properties"]
     return frozenset(name.removeprefix("body_") for name in properties if name.startswith("body_"))
 
 

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WIRESTREAM_", env_file=None, extra="ignore")
 
+    # The config folder (dedup.toml, spikes.toml, gazetteers/, elasticsearch/, feeds.toml; pipeline/config_dir.py).
+    # Unset: the source tree's config/ beside the packages (a checkout or `pip install -e`); the Docker image sets it.
+    config_dir: str | None = None
+
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_security_protocol: str = "PLAINTEXT"

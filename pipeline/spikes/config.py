@@ -6,8 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent.parent / "config"
-DEFAULT_CONFIG_PATH = CONFIG_DIR / "spikes.toml"
+from pipeline.config_dir import config_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +53,10 @@ class SpikeConfig:
 
     @property
     def stopwords_path(self) -> Path:
-        return CONFIG_DIR / self.stopwords
+        return config_path(self.stopwords)
 
 
-def load_config(path: Path = DEFAULT_CONFIG_PATH) -> SpikeConfig:
-    with path.open("rb") as file:
+def load_config(path: Path | None = None) -> SpikeConfig:
+    """The given file, by default config/spikes.toml."""
+    with (path or config_path("spikes.toml")).open("rb") as file:
         return SpikeConfig(**tomllib.load(file))

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from pipeline.bulk_sink import BulkSink
+from pipeline.config_dir import config_path
 from pipeline.settings import Settings
-
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent.parent / "config" / "elasticsearch" / "alerts-template.json"
 
 log = logging.getLogger(__name__)
 
 
 def alerts_template(index: str) -> dict[str, Any]:
     """The template file for this deployment's alerts index name."""
-    body = json.loads(TEMPLATE_PATH.read_text())
+    body = json.loads(config_path("elasticsearch", "alerts-template.json").read_text())
     body.pop("_comment", None)
     return {"index_patterns": [index], "template": body}
 

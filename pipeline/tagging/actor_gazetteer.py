@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pycountry
 
+from pipeline.config_dir import config_path
 from pipeline.tagging.matching import Matcher
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers" / "actors.toml"
 KINDS = ("person", "organisation")
 ROLES = (
     "head_of_state",
@@ -103,8 +103,9 @@ def _actor(entry: dict, codes: set[str]) -> Actor:
     )
 
 
-def load(path: Path = CONFIG) -> ActorGazetteer:
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
+def load(path: Path | None = None) -> ActorGazetteer:
+    """The gazetteer of the given file, by default config/gazetteers/actors.toml."""
+    config = tomllib.loads((path or config_path("gazetteers", "actors.toml")).read_text(encoding="utf-8"))
     codes = {country.alpha_2 for country in pycountry.countries}
     actors: dict[str, Actor] = {}
     for entry in config["actor"]:

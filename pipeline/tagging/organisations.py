@@ -14,8 +14,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
-from pipeline.tagging.people import CONFIG
 from pipeline.tagging.runs import capitalised_runs
 from pipeline.tagging.spans import Taken
 
@@ -46,7 +46,7 @@ class _Lexicon:
 
 @functools.cache
 def _lexicon() -> _Lexicon:
-    names = tomllib.loads((CONFIG / "names.toml").read_text(encoding="utf-8"))
+    names = tomllib.loads(config_path("gazetteers", "names.toml").read_text(encoding="utf-8"))
     return _Lexicon(
         heads=frozenset(names["organisation_heads"]),
         openers=frozenset(names["organisation_openers"]),

@@ -16,15 +16,14 @@ import functools
 import re
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from wordfreq import zipf_frequency
 
+from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.matching import fold
 from pipeline.tagging.runs import capitalised_runs
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers"
 _UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 _INITIALS = re.compile(rf"(?:[{_UPPER}]\.)+")
@@ -71,9 +70,9 @@ class _Lexicon:
 
 @functools.cache
 def _lexicon() -> _Lexicon:
-    names = tomllib.loads((CONFIG / "names.toml").read_text(encoding="utf-8"))
-    titles = tomllib.loads((CONFIG / "titles.toml").read_text(encoding="utf-8"))["names"]
-    lines = (CONFIG / "first-names.txt").read_text(encoding="utf-8").splitlines()
+    names = tomllib.loads(config_path("gazetteers", "names.toml").read_text(encoding="utf-8"))
+    titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
+    lines = config_path("gazetteers", "first-names.txt").read_text(encoding="utf-8").splitlines()
     given_names = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return _Lexicon(
         given=given_names,

@@ -14,11 +14,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config_dir import config_path
 from pipeline.tagging.countries import country_before, country_in
 from pipeline.tagging.matching import Matcher
 from pipeline.tagging.storytext import StoryText
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "gazetteers" / "titles.toml"
 _UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
 # A word of a name: capitalised, or an initial ("J.", "J.D."), with an Arabic article prefix allowed ("al-Sharaa").
 _WORD = rf"(?:(?:al|el|as|ad|ash|ar|az)-)?[{_UPPER}](?:\.(?:[{_UPPER}]\.)*|[\w'\u2019-]*)"
@@ -60,8 +60,8 @@ def _both_cases(form: str) -> list[str]:
 
 
 class Titles:
-    def __init__(self, path: Path = CONFIG) -> None:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    def __init__(self, path: Path | None = None) -> None:
+        config = tomllib.loads((path or config_path("gazetteers", "titles.toml")).read_text(encoding="utf-8"))
         forms: list[tuple[str, Title | Portfolio]] = []
         for role, titles in config["roles"].items():
             forms += [(form, Title(role)) for title in titles for form in _both_cases(title)]

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config_dir import config_path
 from pipeline.record import Dateline, Source, StoryRecord
 from pipeline.tagging import actors
-from pipeline.tagging.actor_gazetteer import CONFIG, load, surname
+from pipeline.tagging.actor_gazetteer import load, surname
 from pipeline.tagging.actors import slug, tag_actors
 from pipeline.tagging.storytext import story_text
+
+CURATED = config_path("gazetteers", "actors.toml")
 
 
 def story(*body: str, headline: str = "Talks go on", place: str | None = None, **fields) -> StoryRecord:
@@ -235,7 +238,7 @@ def test_the_gazetteer_is_built_once_per_process():
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
     path = tmp_path / "actors.toml"
-    text = CONFIG.read_text(encoding="utf-8")
+    text = CURATED.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config_dir import config_path
 from pipeline.record import Dateline, Source, StoryRecord
 from pipeline.tagging import countries
 from pipeline.tagging.countries import resolve_place, tag_countries
-from pipeline.tagging.country_forms import CONFIG, load, plural
+from pipeline.tagging.country_forms import load, plural
 from pipeline.tagging.storytext import story_text
+
+CURATED = config_path("gazetteers", "countries.toml")
 
 
 def story(*body: str, headline: str = "Talks go on", place: str | None = None, **fields) -> StoryRecord:
@@ -240,7 +243,7 @@ def test_the_automaton_is_built_once_per_process():
 
 def test_a_curated_form_given_to_two_countries_is_refused(tmp_path: Path):
     broken = tmp_path / "countries.toml"
-    text = CONFIG.read_text(encoding="utf-8").replace('SD = ["Sudanese"]', 'SD = ["Sudanese", "South Sudanese"]')
+    text = CURATED.read_text(encoding="utf-8").replace('SD = ["Sudanese"]', 'SD = ["Sudanese", "South Sudanese"]')
     broken.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="South Sudanese"):
         load(broken)
@@ -248,7 +251,7 @@ def test_a_curated_form_given_to_two_countries_is_refused(tmp_path: Path):
 
 def test_a_curated_entry_needs_a_real_country_code(tmp_path: Path):
     broken = tmp_path / "countries.toml"
-    broken.write_text(CONFIG.read_text(encoding="utf-8").replace("[places]\n", '[places]\nXX = ["Atlantis"]\n'))
+    broken.write_text(CURATED.read_text(encoding="utf-8").replace("[places]\n", '[places]\nXX = ["Atlantis"]\n'))
     with pytest.raises(ValueError, match="XX"):
         load(broken)
 
