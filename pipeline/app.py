@@ -5,6 +5,9 @@ stories.raw ──parse+tag──▶ stories.parsed ──dedup──▶ stories
 
 Parsing and tagging are per story and scale with the partitions of stories.raw. Dedup compares each story with
 every story in its window, so stories.parsed has one partition and the dedup tables live with it.
+
+Other agents (spike alerting, pipeline/spikes/agent.py) import this app and add theirs; pipeline/worker.py imports
+them all and is what the worker runs.
 """
 
 from __future__ import annotations
@@ -183,7 +186,3 @@ async def _dead_letter(
     await dlq_topic.send(
         key=key, value=value, headers=dead_letter_headers(headers, stage=stage, reason=reason, detail=detail)
     )
-
-
-# Spike alerting: windowed counts of new stories by country, actor and topic (agents, tables and timers).
-from pipeline.spikes import agent as _spikes  # noqa: E402,F401

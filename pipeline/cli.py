@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.set_defaults(handler=_process)
 
-    from pipeline.benchmark import register as register_bench  # `bench` and its options live with the benchmark
+    from pipeline.benchmark.cli import register as register_bench  # `bench` and its options live with the benchmark
 
     register_bench(commands)
     return parser
@@ -131,7 +131,7 @@ def _worker(args: argparse.Namespace) -> int:
         logging.getLogger("wirestream.worker").error("worker not started: %s", "; ".join(problems))
         return 1
 
-    from pipeline.app import app
+    from pipeline.worker import app  # the app with every agent module imported
 
     Path(get_settings().worker_data_dir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
 

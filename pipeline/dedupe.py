@@ -39,6 +39,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
+from pipeline.config_dir import config_path
 from pipeline.fingerprint import (
     MEASURES,
     Signer,
@@ -51,8 +52,7 @@ from pipeline.fingerprint import (
     words,
 )
 from pipeline.record import Source, StoryRecord
-
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "dedup.toml"
+from pipeline.times import parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +83,9 @@ class DedupConfig:
         return timedelta(hours=self.window_hours)
 
 
-def load_config(path: Path = DEFAULT_CONFIG_PATH) -> DedupConfig:
-    with path.open("rb") as file:
+def load_config(path: Path | None = None) -> DedupConfig:
+    """The given file, by default config/dedup.toml."""
+    with (path or config_path("dedup.toml")).open("rb") as file:
         return DedupConfig(**tomllib.load(file))
 
 
@@ -456,14 +457,5 @@ def _name(value: str | None) -> str:
 def _story_time(record: StoryRecord) -> float:
     """Publication time capped at ingest time, so a future-dated item cannot outstay the window; a record with
     neither time readable counts as seen now. Epoch seconds."""
-    times = [moment for value in (record.published_at, record.ingested_at) if (moment := _moment(value))]
+    times = [moment for value in (record.published_at, record.ingested_at) if (moment := parse_time(value))]
     return min(times, default=datetime.now(UTC)).timestamp()
-
-
-def _moment(value: str) -> datetime | None:
-    """An ISO 8601 time (the record's format); a time without a zone is UTC, like the parser's."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

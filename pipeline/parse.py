@@ -7,10 +7,8 @@ process`) turns a `Rejected` into a dead-letter record carrying the reason and t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from pipeline.encoding import decode
 from pipeline.formats import ParsedStory, Rejected
@@ -21,7 +19,8 @@ from pipeline.formats.text import parse_text
 from pipeline.language import declared_language, detect_language
 from pipeline.plaintext import safe_url
 from pipeline.raw import RawItem
-from pipeline.record import Dateline, Source, StoryRecord
+from pipeline.record import Dateline, Source, StoryRecord, story_id
+from pipeline.times import parse_time
 
 Parser = Callable[[str], ParsedStory]
 PARSERS: dict[str, Parser] = {
@@ -74,7 +73,7 @@ def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
     source = Source(agency=story.agency, publisher=item.source, connector=item.connector, url=url)
     language = declared_language(story.language) or detect_language(" ".join([story.headline, *story.body[:2]]))
     return StoryRecord(
-        story_id=hashlib.sha1(f"{item.source}\x00{story.item_id or item.key}".encode()).hexdigest()[:20],
+        story_id=story_id(item.source, story.item_id or item.key),
         source=source,
         headline=story.headline,
         headline_derived=story.headline_derived,
@@ -95,25 +94,6 @@ def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
 def _utc(value: str | None, fallback: str) -> str:
     """ISO 8601 in UTC; unparseable or missing times fall back to when we received the item."""
     for candidate in (value, fallback):
-        if moment := _moment(candidate):
+        if moment := parse_time(candidate):
             return moment.isoformat(timespec="seconds")
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _moment(text: str | None) -> datetime | None:
-    """An ISO 8601 or RFC 2822 (RSS) time in UTC; a time without a zone is taken as UTC."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (ValueError, TypeError, IndexError):
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 pushed out of range by its offset
-        return None

@@ -6,6 +6,7 @@ fields (dedup, tags) but never rename or drop these.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -71,3 +72,9 @@ class StoryRecord:
 
 
 _FIELDS = tuple(field.name for field in fields(StoryRecord))
+
+
+def story_id(publisher: str, item_id: str) -> str:
+    """The id of the story an item becomes: its publisher and the source's own item id, hashed, so a redelivered
+    item gets the same id and two publishers using one item id get different ones."""
+    return hashlib.sha1(f"{publisher}\x00{item_id}".encode()).hexdigest()[:20]

@@ -10,8 +10,6 @@ import argparse
 import json
 import statistics
 
-from pipeline.spikes.alert import Kind, SpikeAlert
-
 START = 1793491200.0  # 2026-11-01T00:00:00Z: a fixed start, so a seed always gives the same wire
 
 
@@ -28,6 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _simulate(args: argparse.Namespace) -> int:
     from pipeline.spikes import simulator
+    from pipeline.spikes.alert import Kind, SpikeAlert
     from pipeline.spikes.config import load_config
     from pipeline.spikes.detector import SpikeDetector
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from pipeline.config_dir import config_path
 from pipeline.dedupe import (
-    DEFAULT_CONFIG_PATH,
     Decision,
     DedupConfig,
     Deduplicator,
@@ -403,9 +403,9 @@ def test_signatures_round_trip_and_identical_texts_sign_alike():
 
 
 def test_load_config_reads_the_default_file_and_an_override(tmp_path: Path):
-    assert load_config() == load_config(DEFAULT_CONFIG_PATH)
+    assert load_config() == load_config(config_path("dedup.toml"))
     override = tmp_path / "dedup.toml"
-    override.write_text(DEFAULT_CONFIG_PATH.read_text().replace("window_hours = 72", "window_hours = 24"))
+    override.write_text(config_path("dedup.toml").read_text().replace("window_hours = 72", "window_hours = 24"))
     assert load_config(override).window == timedelta(hours=24)
 
 
