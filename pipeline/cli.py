@@ -8,13 +8,12 @@ import argparse
 import json
 import logging
 import sys
+from collections import deque
 from pathlib import Path
 
 from connectors import cli as connectors_cli
 from pipeline import dlq_cli
-from pipeline import soak as soak_cli
 from pipeline.settings import get_settings
-from pipeline.spikes import cli as spikes_cli
 
 EXIT_CODES = """exit codes: 0 done; 1 not done as asked, and the output says why (nothing found, items refused, a
 worker or connector that may not run); 2 bad usage, a missing or unreadable file, or bad settings; 3 Kafka or
@@ -34,8 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(handler=_worker)
 
     connectors_cli.register(commands)
-    soak_cli.register(commands)
-    spikes_cli.register(commands)
     dlq_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
@@ -74,10 +71,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.set_defaults(handler=_process)
 
-    from pipeline.benchmark.cli import register as register_bench  # `bench` and its options live with the benchmark
-
-    register_bench(commands)
+    _register_tooling(commands)
     return parser
+
+
+def _register_tooling(commands: argparse._SubParsersAction) -> None:
+    """`bench`, `simulate` and `soak` live with the tooling (tools/, installed with the project) and come in through
+    the `wirestream.commands` entry points (pyproject.toml): the runtime never imports the tooling, and each
+    entry point's module imports what its command needs only when the command runs."""
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group="wirestream.commands"), key=lambda entry: entry.name):
+        entry.load()(commands)
+
+
+class LastError(logging.Handler):
+    """Keeps the last message a client logged at ERROR instead of printing it: kafka-python logs every failed
+    connection attempt, many a second while the broker is away, but its last words name the cause that its
+    exception hides ("Unable to bootstrap" after "Authentication failed for user ...")."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: deque[str] = deque(maxlen=_KEPT)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split())[:_LAST_ERROR_CHARS])
+
+    @property
+    def message(self) -> str:
+        """The last message naming a cause that outlives a retry (a refused login or certificate), else the last
+        that says more than the exception will ("Bootstrap failed" says nothing new)."""
+        kept = list(self.messages)
+        causes = [message for message in kept if any(cause in message for cause in _CAUSES)]
+        telling = [message for message in kept if not message.startswith(_GENERIC)]
+        return (causes or telling or kept or [""])[-1]
+
+
+_LAST_ERROR_CHARS = 300
+_KEPT = 32
+_GENERIC = ("Bootstrap failed",)
+_CAUSES = ("Authentication", "Authorization", "certificate verify")
+KAFKA_LAST_ERROR = LastError()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     # Both clients log every failed connection or request (kafka-python at ERROR, elasticsearch at WARNING with a
     # traceback), many a second while the service is away: connectors log their retries, the worker its outages
     # (pipeline/outage.py), and a command that fails says why in one line (failure() below).
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    kafka_log = logging.getLogger("kafka")
+    kafka_log.setLevel(logging.ERROR)
+    kafka_log.propagate = False  # kept, not printed: failure() tells the cause ("Authentication failed ...")
+    kafka_log.addHandler(KAFKA_LAST_ERROR)
     logging.getLogger("elasticsearch").setLevel(logging.ERROR)
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # logs pages without main text as errors
     try:
@@ -112,7 +149,8 @@ def failure(exc: Exception) -> tuple[int, str] | None:
         return (3 if unreachable else 4), f"Elasticsearch {es_location(get_settings())} {describe(exc)}"
     if isinstance(exc, KafkaError):
         state = "unreachable or not answering" if exc.retriable else "refused the request"
-        return (3 if exc.retriable else 4), f"Kafka {get_settings().kafka_bootstrap} {state} ({exc})"
+        said = f"; the client said: {KAFKA_LAST_ERROR.message}" if KAFKA_LAST_ERROR.message else ""
+        return (3 if exc.retriable else 4), f"Kafka {get_settings().kafka_bootstrap} {state} ({exc}{said})"
     if isinstance(exc, KafkaSecurityError):
         return 2, str(exc)
     if isinstance(exc, BrokenPipeError):  # our own output closed early (`| head`): no service to blame

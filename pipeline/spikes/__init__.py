@@ -2,6 +2,7 @@
 
 Pure modules (no Kafka, no Faust): `detector` (each key's window against its own baseline), `terms` (topic terms of
 a story), `mentions` (what a story counts toward, window values), `alert` (the alert record), `leaderboard` and
-`metrics` (bounded Prometheus export), `simulator` (a wire with injected bursts, scored). `agent` is the Faust shell,
-`indexing` the `alerts` index, `cli` the `wirestream simulate` command. Parameters: config/spikes.toml.
+`metrics` (bounded Prometheus export). `agent` is the Faust shell, `indexing` the `alerts` index. Parameters:
+config/spikes.toml. The simulator (a wire with injected bursts, scored) and `wirestream simulate` are tooling:
+tools/simulator.py and tools/simulate.py.
 """

@@ -1,6 +1,6 @@
 """Spike detection scored on traffic its parameters did not make.
 
-The simulator beside the detector (`pipeline/spikes/simulator.py`) sizes each burst from the detector's own
+The simulator beside the detector (`tools/simulator.py`) sizes each burst from the detector's own
 `alert_size` over a plain Poisson background, so its recall is close to true by construction. This traffic model
 shares nothing with the detector's configuration:
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.spikes import simulator
 from pipeline.spikes.config import SpikeConfig, load_config
 from pipeline.spikes.detector import SpikeDetector
+from tools import simulator
 
 START = 1793491200.0  # 2026-11-01T00:00:00Z, a Sunday
 WARMUP_HOURS = 48

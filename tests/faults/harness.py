@@ -27,9 +27,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.raw import RawItem
 from pipeline.settings import Settings
-from pipeline.soak import consumer_lag
 from tests.conftest import ROOT
 from tests.metrics_page import metric, scrape
+from tools.soak import consumer_lag
 
 SERVICES = ROOT / "deploy" / "local" / "services"
 

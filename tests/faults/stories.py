@@ -1,4 +1,4 @@
-"""Stories for the fault suite: distinct good ones (`pipeline.synthetic`), bad ones of every kind, and the ids
+"""Stories for the fault suite: distinct good ones (`tools.synthetic`), bad ones of every kind, and the ids
 the worker gives them."""
 
 from __future__ import annotations

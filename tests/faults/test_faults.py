@@ -21,7 +21,6 @@ from elasticsearch import Elasticsearch
 from connectors.identity import story_id as item_id
 from pipeline.raw import RawItem, item_key
 from pipeline.settings import Settings
-from pipeline.synthetic import jsonl, ninjs_story
 from tests.faults.harness import (
     CaseFailed,
     Expectation,
@@ -40,6 +39,7 @@ from tests.faults.harness import (
     write_jsonl,
 )
 from tests.faults.stories import POISONS, months_back, story_id
+from tools.synthetic import jsonl, ninjs_story
 
 WORKER_STOP_SECONDS = 30  # SIGTERM to exit, worker
 CONNECTOR_STOP_SECONDS = 15  # SIGTERM to exit, connector (the batch in flight finishes first)

@@ -19,9 +19,9 @@ import pytest
 
 from pipeline.kafka_security import faust_options
 from pipeline.settings import Settings
-from pipeline.synthetic import jsonl, ninjs_story
 from tests.conftest import ROOT
 from tests.faults.harness import CaseFailed, Outcome, wait_for, wirestream
+from tools.synthetic import jsonl, ninjs_story
 
 PORT = int(os.environ.get("FAULTS_SASL_PORT", "19292"))  # SASL_SSL for clients; +1 the broker's own, +2 controller
 PASSWORD = "wire-" + uuid.uuid4().hex

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,14 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from pipeline.settings import Settings
 from tests.conftest import ROOT
 from tests.metrics_page import scrape
+from tools.synthetic import ninjs_story
 
 PROMETHEUS_URL = f"http://127.0.0.1:{os.environ.get('PROMETHEUS_PORT', '19090')}"
 # Scraped by the local Prometheus, beside the demo worker's 6066; overridable so that two test runs on one
 # machine do not collide (the Prometheus scrape checks then see nothing and fail).
 TEST_WORKER_PORT = int(os.environ.get("WIRESTREAM_TEST_WORKER_PORT", "6067"))
 TEST_CONNECTOR_PORT = int(os.environ.get("WIRESTREAM_TEST_CONNECTOR_PORT", "19111"))
+DISTINCT_PUBLISHED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the story time of every `distinct_stories` story
 
 
 def _require(name: str, check: Callable[[], object]) -> None:
@@ -191,24 +193,12 @@ def consume_all(settings: Settings, topic: str, *, expect: int, timeout: float =
 
 
 def distinct_stories(count: int, *, seed: int, prefix: str) -> list[bytes]:
-    """`count` ninjs stories (JSON lines) whose bodies share no three-word run, so dedup keeps every one apart:
-    paragraphs of words drawn at random from a 2,000-word vocabulary of made-up words."""
-    rng = random.Random(seed)
-    syllables = ["ka", "lo", "mi", "ren", "sa", "tu", "vo", "zel", "dra", "pin", "gor", "me", "ni", "ost", "bra"]
-    vocabulary = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(2600)})[:2000]
-    stories = []
-    for number in range(count):
-        body = [" ".join(rng.choices(vocabulary, k=rng.randint(40, 70))).capitalize() + "." for _ in range(4)]
-        document = {
-            "uri": f"urn:{prefix}:{number}",
-            "type": "text",
-            "language": "en",
-            "headline": f"{prefix} story {number}",
-            "versioncreated": "2026-11-20T09:00:00Z",
-            "body_text": "\n".join(body),
-        }
-        stories.append(json.dumps(document).encode())
-    return stories
+    """`count` ninjs stories (JSON lines, no newline) that dedup keeps apart: the synthetic stories of case `prefix`
+    (`tools.synthetic`), all published at one fixed time, long past (late for spike alerting)."""
+    return [
+        json.dumps(ninjs_story(prefix, number, published=DISTINCT_PUBLISHED, seed=seed)).encode()
+        for number in range(count)
+    ]
 
 
 @pytest.fixture
@@ -309,7 +299,7 @@ def record_keys(settings: Settings, topic: str) -> list[bytes]:
 def drained(settings: Settings, *, partition: int, after: int) -> bool:
     """The worker group has committed stories.raw's `partition` past offset `after` and has nothing left to commit
     on stories.parsed and stories.enriched."""
-    from pipeline.soak import consumer_lag
+    from tools.soak import consumer_lag
 
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)

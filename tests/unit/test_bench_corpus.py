@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.benchmark.corpus import EXPECTED_OUTCOME, NO_REPEATS, STORY_BYTES, Shares, generate, kind_counts
 from pipeline.dedupe import Deduplicator, DedupStores, load_config
 from pipeline.parse import parse
+from tools.benchmark.corpus import EXPECTED_OUTCOME, NO_REPEATS, STORY_BYTES, Shares, generate, kind_counts
 
 BASE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ import random
 import numpy as np
 import pytest
 
-from pipeline.benchmark.report import build_rows
-from pipeline.benchmark.run import _ratios_and_targets, _seconds, _target
-from pipeline.benchmark.stats import (
+from tools.benchmark.report import build_rows
+from tools.benchmark.run import _ratios_and_targets, _seconds, _target
+from tools.benchmark.stats import (
     Row,
     parse_cpu_seconds,
     parse_memory_kib,

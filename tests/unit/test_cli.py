@@ -4,6 +4,7 @@ service or find its file says so in one line on stderr with a non-zero exit, not
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,3 +102,21 @@ def test_refusals_are_exit_4_and_anything_else_is_left_to_its_traceback() -> Non
     assert failure(TopicAuthorizationFailedError())[0] == 4  # type: ignore[index]
     assert failure(OSError(98, "Address already in use")) == (2, "[Errno 98] Address already in use")
     assert failure(ValueError("a bug")) is None
+
+
+def test_the_kafka_clients_last_words_name_the_cause_of_a_failed_bootstrap() -> None:
+    """kafka-python logs many errors while it retries; the one a refused login leaves is the one to show."""
+    from pipeline.cli import LastError
+
+    words = LastError()
+    for message in (
+        "Connection failed: [Error 58] SaslAuthenticationFailedError: Authentication failed for user alice",
+        "<KafkaSSLTransport [127.0.0.1:19292]>: Abort (KafkaConnectionError: socket disconnected)",
+        "Bootstrap failed: KafkaTimeoutError: Unable to bootstrap from 127.0.0.1:19292",
+    ):
+        words.emit(logging.LogRecord("kafka", logging.ERROR, __file__, 1, message, None, None))
+    assert words.message.startswith("Connection failed: [Error 58] SaslAuthenticationFailedError")
+    plain = LastError()
+    plain.emit(logging.LogRecord("kafka", logging.ERROR, __file__, 1, "Connection lost: refused", None, None))
+    plain.emit(logging.LogRecord("kafka", logging.ERROR, __file__, 1, "Bootstrap failed: timeout", None, None))
+    assert plain.message == "Connection lost: refused"

@@ -1,9 +1,10 @@
 """Imports between our modules go one way: a cycle means neither module can be read, tested or moved without
 the other, and which one loads first decides what the other sees half-built.
 
-Every `import` and `from ... import` of every module under pipeline/ and connectors/ counts, relative ones and those
-inside functions too (a lazy import still ties the two modules together). An import names one module: `from a
-import b` is a.b when that module exists, else the package a itself."""
+Every `import` and `from ... import` of every module under pipeline/, connectors/ and tools/ counts, relative ones
+and those inside functions too (a lazy import still ties the two modules together). An import names one module:
+`from a import b` is a.b when that module exists, else the package a itself. The runtime (pipeline/, connectors/)
+imports nothing of the tooling (tools/)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("pipeline", "connectors")
+RUNTIME = ("pipeline", "connectors")
+PACKAGES = (*RUNTIME, "tools")
 
 
 def module_files(root: Path = ROOT) -> dict[str, Path]:
@@ -106,6 +108,14 @@ def _cycle_in(group: set[str], graph: Mapping[str, set[str]]) -> list[str]:
 def test_no_import_cycle_among_our_modules() -> None:
     found = cycles(import_graph(module_files()))
     assert found == [], "import cycles: " + "; ".join(" -> ".join(cycle) for cycle in found)
+
+
+def test_the_runtime_imports_nothing_of_the_tooling() -> None:
+    """The worker and the connectors run without tools/ (its commands reach `wirestream` by entry point)."""
+    graph = import_graph(module_files())
+    runtime = {module for module in graph if module.partition(".")[0] in RUNTIME}
+    found = {module: sorted(graph[module] - runtime) for module in sorted(runtime) if graph[module] - runtime}
+    assert found == {}, f"runtime modules importing the tooling: {found}"
 
 
 def test_the_graph_sees_relative_lazy_and_from_imports(tmp_path: Path) -> None:

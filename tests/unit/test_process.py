@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.benchmark.stages import parse_formats
 from pipeline.cli import main
 from pipeline.enrich import enrich
 from pipeline.parse import parse
 from pipeline.process import items_from_paths, process
 from tests.conftest import ROOT, SAMPLES
+from tools.benchmark.stages import parse_formats
 
 RAW = ROOT / "tests" / "data" / "raw"
 

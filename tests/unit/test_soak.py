@@ -9,8 +9,8 @@ import pytest
 from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.process import process
 from pipeline.raw import RawItem, item_key
-from pipeline.soak import Limits, Sample, analyse, slope_per_minute, window_fill_seconds
-from pipeline.synthetic import jsonl, ninjs_story
+from tools.soak import Limits, Sample, analyse, slope_per_minute, window_fill_seconds
+from tools.synthetic import jsonl, ninjs_story
 
 
 def run(worker: list[float], lag: list[int], connector: float = 50.0, step: float = 10.0) -> list[Sample]:

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline.spikes import simulator
 from pipeline.spikes.alert import spike_key
 from pipeline.spikes.config import SpikeConfig, load_config
 from pipeline.spikes.detector import KeyState, SpikeDetector
 from pipeline.spikes.mentions import WindowStories, add_story
+from tools import simulator
 
 START = 1793491200.0  # 2026-11-01T00:00:00Z
 WARMUP_HOURS = 24

@@ -10,15 +10,15 @@ import json
 import pytest
 from prometheus_client import REGISTRY
 
-from pipeline.spikes import simulator
 from pipeline.spikes.alert import AlertStory, Kind, SpikeAlert
-from pipeline.spikes.cli import register
 from pipeline.spikes.config import load_config
 from pipeline.spikes.detector import Reading
 from pipeline.spikes.leaderboard import Leaderboard
 from pipeline.spikes.mentions import Mention, add_story, count, mentions, merged, top_stories
 from pipeline.spikes.metrics import SpikeGauges
 from pipeline.spikes.terms import TermExtractor
+from tools import simulator
+from tools.simulate import register
 
 AT = 1795752000.0  # 2026-11-27T04:00:00Z
 

@@ -1,5 +1,5 @@
 """`wirestream bench`: throughput and latency of the pipeline on the real services, as ratios to raw Kafka and
-Elasticsearch baselines measured in the same run (pipeline/benchmark/run.py), and the pure stages on one core.
+Elasticsearch baselines measured in the same run (tools/benchmark/run.py), and the pure stages on one core.
 
 Only the command line lives here, so `wirestream` starts without importing the benchmark's dependencies.
 """
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.benchmark import PHASES
+from tools.benchmark import PHASES
 
 STAGES = ("all", "stages", "scale", "parse")
 
@@ -49,12 +49,12 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.stage == "parse":
-        from pipeline.benchmark.stages import parse_formats
+        from tools.benchmark.stages import parse_formats
 
         print(json.dumps(parse_formats(args.count or 3000, seed=args.seed)))
         return 0
-    from pipeline.benchmark.corpus import Shares
-    from pipeline.benchmark.run import Options, run
+    from tools.benchmark.corpus import Shares
+    from tools.benchmark.run import Options, run
 
     skip = set(args.skip)
     if args.stage == "stages":

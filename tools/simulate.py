@@ -1,7 +1,7 @@
 """`wirestream simulate`: replay a simulated wire with injected bursts through the spike detector, offline.
 
 For demos and for tuning config/spikes.toml: prints each alert (with `--alerts`) and a summary with the detection
-delay, precision and recall over the bursts (pipeline/spikes/simulator.py). No Kafka, no worker.
+delay, precision and recall over the bursts (tools/simulator.py). No Kafka, no worker.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from pipeline.spikes import simulator
     from pipeline.spikes.alert import Kind, SpikeAlert
     from pipeline.spikes.config import load_config
     from pipeline.spikes.detector import SpikeDetector
+    from tools import simulator
 
     config = load_config()
     detector = SpikeDetector(config, {})

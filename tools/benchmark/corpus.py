@@ -2,13 +2,14 @@
 near-duplicates and agency updates, deterministic for a seed.
 
 Why generated and not replayed: the project's samples are a few dozen stories, and a benchmark needs thousands
-whose dedup outcome is known in advance. Each story is written into the layout of a sample from tests/data/raw/
+whose dedup outcome is known in advance. Each story is written into the layout of a sample from data/raw/
 (ninjs, NewsML-G2, agency pages, plain text, partner pages with furniture and comments), with text drawn from
-the sentences of tests/data/raw/, tests/data/tagging/ and tests/data/dedup/ (so the taggers find real places
-and people). Distinct stories must stay distinct under MinHash (pipeline/dedupe.py compares word 3-shingles):
-every sentence has its figures redrawn and about a third of its longer lower-case words swapped for other
-words of the samples, so two stories that happen to draw the same sentence share few shingles. The text is
-not good prose; it has the length, vocabulary, names, datelines and markup of wire copy.
+the sentences of data/raw/, data/tagging/ and data/dedup/ (so the taggers find real places and people): copies of
+the tests' samples that ship with this package (data/README.md), so the benchmark runs without the tests folder.
+Distinct stories must stay distinct under MinHash (pipeline/dedupe.py compares word 3-shingles): every sentence
+has its figures redrawn and about a third of its longer lower-case words swapped for other words of the samples,
+so two stories that happen to draw the same sentence share few shingles. The text is not good prose; it has the
+length, vocabulary, names, datelines and markup of wire copy.
 
 Kinds of item, in the order of the outcome dedup should give them:
 
@@ -38,10 +39,10 @@ from pipeline.encoding import decode
 from pipeline.raw import RawItem, item_key
 from pipeline.record import Source, StoryRecord
 
-ROOT = Path(__file__).resolve().parents[2]
-RAW_SAMPLES = ROOT / "tests" / "data" / "raw"
-TAGGING_STORIES = ROOT / "tests" / "data" / "tagging" / "stories.jsonl"
-DEDUP_DATA = ROOT / "tests" / "data" / "dedup"
+DATA = Path(__file__).resolve().parent / "data"
+RAW_SAMPLES = DATA / "raw"
+TAGGING_STORIES = DATA / "tagging" / "stories.jsonl"
+DEDUP_DATA = DATA / "dedup"
 
 STORY_BYTES = (3000, 5000)  # story text (headline excluded), not the item, which markup makes larger
 MAX_BYTES = 2_000_000

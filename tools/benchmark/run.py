@@ -26,13 +26,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.benchmark import PHASES, services
-from pipeline.benchmark.corpus import NO_REPEATS, CorpusItem, Shares, generate, kind_counts
-from pipeline.benchmark.report import build_rows
-from pipeline.benchmark.stages import dedup_stage, parse_stage, tagging_stage
-from pipeline.benchmark.stats import ProcSampler, percentile, rate, render_table, rows_to_json, steady_rate, summary
 from pipeline.record import StoryRecord
 from pipeline.settings import Settings
+from tools.benchmark import PHASES, services
+from tools.benchmark.corpus import NO_REPEATS, CorpusItem, Shares, generate, kind_counts
+from tools.benchmark.report import build_rows
+from tools.benchmark.stages import dedup_stage, parse_stage, tagging_stage
+from tools.benchmark.stats import ProcSampler, percentile, rate, render_table, rows_to_json, steady_rate, summary
 
 log = logging.getLogger(__name__)
 LOADS = (0.25, 0.5, 0.9)
@@ -237,7 +237,7 @@ def _stage_shell(
     """One `faustloop` child: waits for its result file, reads its CPU time, then stops it with SIGTERM."""
     result_path = logs / f"stage-{runner}-{work}.json"
     command = [
-        sys.executable, "-m", "pipeline.benchmark.faustloop", runner, work,
+        sys.executable, "-m", "tools.benchmark.faustloop", runner, work,
         "--bootstrap", settings.kafka_bootstrap, "--topic", topic, "--out", f"{run_id}.baseline.out",
         "--group", f"{run_id}-{runner}-{work}", "--count", str(count), "--partitions", str(options.partitions),
         "--result", str(result_path),

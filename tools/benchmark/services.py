@@ -24,9 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.benchmark.stats import rate
 from pipeline.raw import RawItem
 from pipeline.settings import Settings
+from tools.benchmark.stats import rate
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]

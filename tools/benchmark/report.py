@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.benchmark.stats import Row, fmt_number, fmt_percent
+from tools.benchmark.stats import Row, fmt_number, fmt_percent
 
 PROCESS_ORDER = ("kafka", "elasticsearch", "prometheus", "alertmanager", "worker", "bench (producer, poller)")
 

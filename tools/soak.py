@@ -1,6 +1,6 @@
 """`wirestream soak`: run the pipeline for a long time at a steady rate and fail if memory or lag keep growing.
 
-A writer appends distinct synthetic stories (`pipeline.synthetic`) to a JSON-lines file at `--rate` stories a
+A writer appends distinct synthetic stories (`tools.synthetic`) to a JSON-lines file at `--rate` stories a
 second; a real `wirestream replay --follow` connector sends them to Kafka and a real `wirestream worker` indexes
 them, on topics, a consumer group and an index alias of the soak's own (on the Kafka and Elasticsearch the
 settings point at). Every `--sample-seconds` it samples the resident memory of both processes, the worker
@@ -173,7 +173,7 @@ class _Writer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        from pipeline.synthetic import jsonl, ninjs_story
+        from tools.synthetic import jsonl, ninjs_story
 
         started = time.monotonic()
         with self.path.open("ab") as handle:
@@ -443,7 +443,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pipeline.soak` works before the `soak` subcommand is registered in `pipeline.cli`."""
+    """`python -m tools.soak` (deploy/local/soak) works without the `wirestream soak` entry point installed."""
     import logging
 
     parser = argparse.ArgumentParser(prog="wirestream soak", description=__doc__)

@@ -1,5 +1,5 @@
 """One stage, two shells: the same per-message work in a Faust agent and in a plain aiokafka loop, run as a
-child process: `python -m pipeline.benchmark.faustloop RUNNER WORK --topic T --out O --count N --result FILE`.
+child process: `python -m tools.benchmark.faustloop RUNNER WORK --topic T --out O --count N --result FILE`.
 
 Why: Faust users report agents at a tenth of a plain consumer loop when events are handled one at a time; this
 measures our shell against that ceiling. The Faust agent mirrors the worker's parse agent (`stream.events()`,
@@ -45,8 +45,8 @@ def _work(kind: str) -> Any:
 def _warm_up(kind: str) -> None:
     """Load what the worker loads once (language models, automata), before the clock starts."""
     if kind == "parse-tag":
-        from pipeline.benchmark.corpus import generate
         from pipeline.process import process
+        from tools.benchmark.corpus import generate
 
         for entry in generate(12, seed=1, shares=None):
             process(entry.item, max_bytes=MAX_BYTES)

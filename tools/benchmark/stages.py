@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.benchmark.corpus import MAX_BYTES, NO_REPEATS, CorpusItem, generate, load_templates
-from pipeline.benchmark.stats import one_cpu, rate
 from pipeline.record import StoryRecord
+from tools.benchmark.corpus import MAX_BYTES, NO_REPEATS, CorpusItem, generate, load_templates
+from tools.benchmark.stats import one_cpu, rate
 
 PROFILE_TOP = 12
 
