@@ -52,6 +52,34 @@ def run_id() -> str:
     return f"it{uuid.uuid4().hex[:8]}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_leftovers(run_id: str) -> Iterator[None]:
+    """At the end of the session, delete what its tests made on the shared servers under the session's prefix: every
+    topic and consumer group named after `run_id` (the session's own, the fixtures' and the tests') and every
+    index starting with it. Tests that clean up after themselves leave this nothing to do."""
+    yield
+    bootstrap = os.environ.get("WIRESTREAM_KAFKA_BOOTSTRAP", Settings.model_fields["kafka_bootstrap"].default)
+    with contextlib.suppress(Exception):  # a server already gone at the end of the run: nothing to clean there
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            groups = [group["group_id"] for group in admin.list_groups() if run_id in group["group_id"]]
+            if groups:
+                admin.delete_groups(groups)
+            topics = sorted(topic for topic in admin.list_topics() if run_id in topic)
+            if topics:
+                admin.delete_topics(topics, timeout_ms=30_000)
+        finally:
+            admin.close()
+    with contextlib.suppress(Exception):
+        es_url = os.environ.get("WIRESTREAM_ES_URL", Settings.model_fields["es_url"].default)
+        client = Elasticsearch(es_url)
+        indices = client.indices.get(index=f"{run_id}*", ignore=[404])
+        if indices and "error" not in indices:
+            client.indices.delete(index=",".join(indices))
+        client.indices.delete_index_template(name=f"{run_id}*", ignore=[404])
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def env(run_id: str) -> dict[str, str]:
     """Environment for every process a test starts: unique topics, group and index per session."""

@@ -22,8 +22,8 @@ def test_broker_is_kafka_4(settings: Settings, kafka_ready: None) -> None:
     assert version[0] == 4, f"expected a Kafka 4.x broker, found {version}"
 
 
-def test_kafka_python_to_aiokafka(settings: Settings, kafka_ready: None) -> None:
-    topic = f"clients-{uuid.uuid4().hex[:8]}"
+def test_kafka_python_to_aiokafka(settings: Settings, kafka_ready: None, run_id: str) -> None:
+    topic = f"{run_id}.clients-{uuid.uuid4().hex[:8]}"  # the session's prefix: deleted with its other topics
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", compression_type="gzip")
     producer.send(topic, key=b"k1", value=b"from kafka-python", headers=[("source", b"kp")]).get(timeout=30)
     producer.close()
@@ -42,8 +42,8 @@ def test_kafka_python_to_aiokafka(settings: Settings, kafka_ready: None) -> None
     assert asyncio.run(consume()) == [(b"k1", b"from kafka-python", [("source", b"kp")])]
 
 
-def test_aiokafka_to_kafka_python(settings: Settings, kafka_ready: None) -> None:
-    topic = f"clients-{uuid.uuid4().hex[:8]}"
+def test_aiokafka_to_kafka_python(settings: Settings, kafka_ready: None, run_id: str) -> None:
+    topic = f"{run_id}.clients-{uuid.uuid4().hex[:8]}"  # the session's prefix: deleted with its other topics
 
     async def produce() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", compression_type="gzip")
