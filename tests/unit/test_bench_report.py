@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -14,6 +18,7 @@ from tools.benchmark.stats import (
     parse_cpu_seconds,
     parse_memory_kib,
     percentile,
+    read_cpu_seconds,
     render_table,
     steady_rate,
     summary,
@@ -60,6 +65,28 @@ def test_steady_rate_leaves_out_start_up_and_tail() -> None:
 def test_cpu_seconds_are_read_after_the_command_name() -> None:
     stat = "4242 (java (main) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 80 0 100 0 0"
     assert parse_cpu_seconds(stat) == pytest.approx(3.0)  # (250 + 50) ticks at 100 Hz
+
+
+def test_cpu_seconds_count_the_children_a_process_reaped() -> None:
+    stat = "4242 (python) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 30 20 20 0 80 0 100 0 0"
+    assert parse_cpu_seconds(stat) == pytest.approx(3.5)  # (250 + 50 + 30 + 20) ticks at 100 Hz
+
+
+def test_cpu_seconds_count_the_live_processes_under_a_process() -> None:
+    """The worker's parse pool works in child processes: their CPU is the worker's."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\ntime.sleep(30)"
+    before = read_cpu_seconds(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", burn])
+    try:
+        deadline = time.monotonic() + 20
+        while (read_cpu_seconds(child.pid) or 0) < 0.4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert read_cpu_seconds(os.getpid()) - before >= 0.35
+        # a process measured on its own (the worker the bench started) is not counted again under its parent
+        assert read_cpu_seconds(os.getpid(), frozenset({child.pid})) - before < 0.3
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_memory_is_read_from_status() -> None:

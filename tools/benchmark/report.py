@@ -189,18 +189,23 @@ def _ratios(ratios: dict[str, Any] | None) -> list[Row]:
 
 
 def _resources(resources: dict[str, Any] | None) -> list[Row]:
+    """A row a process: its share of a core, CPU seconds (with the processes under it: the worker's parse pool) and,
+    over the run's items, CPU-ms an item beside the ratios."""
     if not resources:
         return []
+    items = resources.get("items")
     rows = []
     processes = resources["processes"]
     for name in sorted(processes, key=lambda n: PROCESS_ORDER.index(n) if n in PROCESS_ORDER else 99):
         process = processes[name]
+        cpu = process["cpu_seconds"]
+        per_item = f"{fmt_number(cpu * 1000 / items, 1)} CPU-ms an item; " if cpu is not None and items else ""
         rows.append(
             Row(
                 "CPU, memory (sustained run)",
                 name,
                 f"{fmt_number(process['cpu_percent_of_one_core'])}% of a core",
-                f"{fmt_number(process['cpu_seconds'], 1)} CPU-s; RSS {fmt_number(process['rss_mib'])} MiB, "
+                f"{per_item}{fmt_number(cpu, 1)} CPU-s; RSS {fmt_number(process['rss_mib'])} MiB, "
                 f"peak {fmt_number(process['peak_rss_mib_in_phase'])} MiB",
             )
         )

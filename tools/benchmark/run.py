@@ -341,7 +341,7 @@ def _pipeline_phase(
             "worker_counters": _worker_counters(before, after),
             "refresh_interval": settings.index_refresh_interval,
         }
-        results["resources"] = resources
+        results["resources"] = {**resources, "items": len(corpus)}  # CPU-ms an item in the report
         return worker
     except Exception:
         worker.stop()

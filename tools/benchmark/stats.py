@@ -6,6 +6,7 @@ without services.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -118,20 +119,32 @@ def rows_to_json(rows: Sequence[Row]) -> list[dict[str, str]]:
 # --- CPU and memory of processes, from /proc ---------------------------------------------------------------------
 
 
-def read_cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU seconds of a process (all its threads), or None when it is gone."""
+def read_cpu_seconds(pid: int, apart: frozenset[int] = frozenset()) -> float | None:
+    """User plus system CPU seconds of a process and every process under it (the worker's parse pool): all their
+    threads, and the children they have already reaped; processes in `apart` (measured on their own, such as the
+    worker the bench started) and their own trees are left out. None when the process is gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return parse_cpu_seconds(text)
+    children = [child for child in _children(pid) if child not in apart]
+    return parse_cpu_seconds(text) + sum(read_cpu_seconds(child, apart) or 0.0 for child in children)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 def parse_cpu_seconds(stat: str) -> float:
-    """utime + stime of a /proc/<pid>/stat line, in seconds. The command name may hold spaces and brackets,
-    so fields are counted after its last ')'."""
+    """utime + stime + cutime + cstime of a /proc/<pid>/stat line, in seconds: the process's own time and that of
+    the children it reaped (a pool process killed over its time budget counts too). The command name may hold
+    spaces and brackets, so fields are counted after its last ')'."""
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return sum(int(field) for field in fields[11:15]) / _CLOCK_TICKS
 
 
 def read_memory_kib(pid: int) -> dict[str, int]:
@@ -179,10 +192,14 @@ class ProcSampler:
         self._started = time.monotonic()
         self._machine = read_machine_busy()
         for name, pid in self.pids.items():
-            if (cpu := read_cpu_seconds(pid)) is not None:
+            if (cpu := read_cpu_seconds(pid, self._apart(pid))) is not None:
                 self._start_cpu[name] = cpu
         self._thread = threading.Thread(target=self._run, name="proc-sampler", daemon=True)
         self._thread.start()
+
+    def _apart(self, pid: int) -> frozenset[int]:
+        """The other listed processes: each is counted once, under its own name."""
+        return frozenset(self.pids.values()) - {pid}
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -205,7 +222,7 @@ class ProcSampler:
         cores = os.cpu_count() or 1
         processes: dict[str, Any] = {}
         for name, pid in self.pids.items():
-            end = read_cpu_seconds(pid)
+            end = read_cpu_seconds(pid, self._apart(pid))
             start = self._start_cpu.get(name)
             cpu = None if end is None or start is None else end - start
             memory = read_memory_kib(pid)
