@@ -170,6 +170,18 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     return process
 
 
+@contextlib.contextmanager
+def running_worker(own: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """The topics of `own`, then a worker of its app (output in `log`), stopped on the way out: before `own_app`
+    deletes the app's group and topics."""
+    subprocess.run(wirestream("topics"), env=own, cwd=ROOT, check=True, capture_output=True, timeout=60)
+    process = start_worker(own, log)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     process.send_signal(signal.SIGTERM)
     try:

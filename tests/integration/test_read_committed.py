@@ -5,7 +5,6 @@ indexed. The worker runs with its own app, topics and index, all deleted at the 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from kafka.producer.future import RecordMetadata
 from pipeline.parse import parse
 from pipeline.raw import RawItem, item_key
 from pipeline.settings import Settings
-from tests.conftest import ROOT
 from tests.integration.conftest import (
     distinct_stories,
     drained,
@@ -25,11 +23,9 @@ from tests.integration.conftest import (
     indexed_ids,
     record_keys,
     records,
+    running_worker,
     settings_of,
-    start_worker,
-    stop,
     wait_for,
-    wirestream,
 )
 
 SOURCE = "txwire"
@@ -44,13 +40,9 @@ def tx_env(own_app: Callable[..., dict[str, str]]) -> dict[str, str]:
 @pytest.fixture
 def tx_worker(tx_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
     """A worker of this test's own app; yields its log. Stopped before `own_app` deletes its group and topics."""
-    subprocess.run(wirestream("topics"), env=tx_env, cwd=ROOT, check=True, capture_output=True, timeout=60)
     log = tmp_path / "worker.log"
-    process = start_worker(tx_env, log)
-    try:
+    with running_worker(tx_env, log):
         yield log
-    finally:
-        stop(process)
 
 
 def test_a_story_from_an_aborted_transaction_is_never_indexed_nor_dead_lettered(

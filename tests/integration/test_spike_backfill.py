@@ -7,7 +7,6 @@ own app, topics and indices, all deleted at the end."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -21,15 +20,12 @@ from kafka import KafkaProducer
 from pipeline.raw import RawItem, item_key
 from pipeline.settings import Settings
 from pipeline.spikes.config import load_config
-from tests.conftest import ROOT
 from tests.integration.conftest import (
     distinct_stories,
     records,
+    running_worker,
     settings_of,
-    start_worker,
-    stop,
     wait_for,
-    wirestream,
 )
 from tests.metrics_page import metric, scrape
 
@@ -48,13 +44,9 @@ def backfill_env(own_app: Callable[..., dict[str, str]]) -> dict[str, str]:
 @pytest.fixture
 def backfill_worker(backfill_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
     """A worker of this test's own app; yields its log. Stopped before `own_app` deletes its group and topics."""
-    subprocess.run(wirestream("topics"), env=backfill_env, cwd=ROOT, check=True, capture_output=True, timeout=60)
     log = tmp_path / "worker.log"
-    process = start_worker(backfill_env, log)
-    try:
+    with running_worker(backfill_env, log):
         yield log
-    finally:
-        stop(process)
 
 
 def _items(count: int, *, seed: int, first: int, published: Callable[[int], float]) -> list[RawItem]:

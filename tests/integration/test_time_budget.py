@@ -4,7 +4,6 @@ the partition moves on (committed past it), so the story does not come back to s
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,17 +14,14 @@ from kafka import KafkaProducer
 
 from pipeline.parse import parse
 from pipeline.raw import RawItem, item_key
-from tests.conftest import ROOT
 from tests.integration.conftest import (
     distinct_stories,
     drained,
     indexed_ids,
     records,
+    running_worker,
     settings_of,
-    start_worker,
-    stop,
     wait_for,
-    wirestream,
 )
 
 SOURCE = "budgetwire"
@@ -52,13 +48,9 @@ def budget_env(own_app: Callable[..., dict[str, str]]) -> dict[str, str]:
 
 @pytest.fixture
 def budget_worker(budget_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
-    subprocess.run(wirestream("topics"), env=budget_env, cwd=ROOT, check=True, capture_output=True, timeout=60)
     log = tmp_path / "worker.log"
-    process = start_worker(budget_env, log)
-    try:
+    with running_worker(budget_env, log):
         yield log
-    finally:
-        stop(process)
 
 
 def test_a_story_over_its_time_budget_is_dead_lettered_once_and_stalls_nothing(
