@@ -23,6 +23,7 @@ import dataclasses
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from pipeline.tagging.actor_gazetteer import Actor, ActorGazetteer, Named, Short
 from pipeline.tagging.countries import country_in, resolve_place
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
-from pipeline.tagging.matching import ascii_variant, fold
+from pipeline.tagging.matching import Joint, ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
 from pipeline.tagging.people import find_people, person_name
 from pipeline.tagging.spans import Taken
@@ -40,6 +41,7 @@ from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
 
 UNLISTED = "unlisted:"
+_NOT_ID = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,11 @@ class ActorTag:
 
 @functools.cache
 def gazetteer() -> ActorGazetteer:
-    """The compiled actor gazetteer, built on first use and kept for the life of the process."""
-    return actor_gazetteer.load()
+    """The compiled actor gazetteer, built on first use and kept for the life of the process. Its matcher, the
+    titles' and the countries' read each story in one pass (`matching.Joint`)."""
+    loaded = actor_gazetteer.load()
+    Joint(country_gazetteer().matcher, loaded.matcher, titles().matcher)
+    return loaded
 
 
 @functools.cache
@@ -77,8 +82,10 @@ def titles() -> Titles:
     return Titles()
 
 
+@functools.lru_cache(maxsize=65536)
 def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", ascii_variant(name).lower()).strip("-")
+    """The id part of a name: ASCII lowercase words joined by hyphens ("Zelenskyy's aide" → "zelenskyy-s-aide")."""
+    return _NOT_ID.sub("-", ascii_variant(name).lower()).strip("-")
 
 
 class _Found:
@@ -110,7 +117,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     story = story or story_text(record)
     text = story.text
     found = _Found()
-    matches = gazetteer().matcher.find(text, story.folded)
+    matches = story.matches(gazetteer().matcher)
     named = [m for m in matches if isinstance(m.value, Named)]
     taken = Taken(len(text), ((m.start, m.end) for m in named))
     free = taken.free
@@ -185,8 +192,9 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
         taken.add(ministry.start, ministry.end)  # a ministry without a country is no organisation of ours
     for organisation in find_organisations(text, story.runs):
         if free(organisation.start, organisation.end) and people_spans.free(organisation.start, organisation.end):
-            actor = found.actors.get(UNLISTED + slug(organisation.name)) or Actor(
-                UNLISTED + slug(organisation.name),
+            key = UNLISTED + slug(organisation.name)
+            actor = found.actors.get(key) or Actor(
+                key,
                 organisation.name,
                 "organisation",
                 country_in(organisation.name),
@@ -204,18 +212,16 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     for actor in [a for key, a in found.actors.items() if key.startswith(UNLISTED) and a.kind == "person"]:
         for form, short in ((actor.name, False), *((form, True) for form in actor.short)):
             forms[form].append((actor, short))
-    if forms:  # one pass over the text for every form, longest first: "Tammy Bruce" before "Bruce"
-        alternation = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-        for hit in re.finditer(rf"(?<!\w)(?:{alternation})(?!\w)", text):
-            if not free(hit.start(), hit.end()):
-                continue
-            for actor, short in forms[hit[0]]:
-                if short:
-                    surface, candidates = references.get(hit.start(), (hit[0], []))
-                    references[hit.start()] = (surface, [*candidates, actor])
-                else:
-                    found.add(actor, Mention(hit.start(), hit[0], "name"))
-                    taken.add(*hit.span())
+    for start, end, form in _occurrences(text, forms):
+        if not free(start, end):
+            continue
+        for actor, short in forms[form]:
+            if short:
+                surface, candidates = references.get(start, (form, []))
+                references[start] = (surface, [*candidates, actor])
+            else:
+                found.add(actor, Mention(start, form, "name"))
+                taken.add(start, end)
     for start, (surface, candidates) in sorted(references.items()):
         actor = found.referent(candidates, start) if free(start, start + len(surface)) else None
         if actor is not None:
@@ -237,3 +243,29 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             ActorTag(actor.id, actor.name, actor.kind, actor.country, actor.role, score, evidence.surfaces, evidence)
         )
     return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))
+
+
+def _occurrences(text: str, forms: Iterable[str]) -> list[tuple[int, int, str]]:
+    """Whole-word occurrences of the forms, leftmost and then longest first, none overlapping: "Tammy Bruce"
+    before "Bruce". `str.find` a form, not one regular expression of them all: the expression is compiled anew
+    for each story's forms and tests its look-behind at every position, several times the cost."""
+    hits = []
+    for form in forms:
+        at = text.find(form)
+        while at >= 0:
+            end = at + len(form)
+            if not _word_char(text, at - 1) and not _word_char(text, end):
+                hits.append((at, end, form))
+            at = text.find(form, at + 1)
+    hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
+    chosen: list[tuple[int, int, str]] = []
+    reach = 0
+    for hit in hits:
+        if hit[0] >= reach:
+            chosen.append(hit)
+            reach = hit[1]
+    return chosen
+
+
+def _word_char(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and (text[at].isalnum() or text[at] == "_")

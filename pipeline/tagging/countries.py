@@ -114,7 +114,7 @@ def country_mentions(story: StoryText) -> dict[str, list[Mention]]:
     dateline = story.dateline()
     matches = [
         m
-        for m in found.matcher.find(story.text, story.folded)
+        for m in story.matches(found.matcher)
         if m.value is not None and not (dateline and dateline.start <= m.start < dateline.end)
     ]
     starts = {m.start for m in matches}

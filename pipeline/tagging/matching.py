@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
@@ -34,6 +34,8 @@ def fold(text: str) -> str:
 
 def ascii_variant(form: str) -> str:
     """The form without diacritics ("Türkiye" → "Turkiye"), as it is often typed."""
+    if form.isascii():
+        return form
     return "".join(c for c in unicodedata.normalize("NFKD", form) if not unicodedata.combining(c))
 
 
@@ -68,12 +70,10 @@ class Matcher(Generic[T]):
         by_key: dict[str, list[tuple[str, T]]] = {}
         for form, value in forms:
             by_key.setdefault(fold(form), []).append((form, value))
-        self._automaton = ahocorasick.Automaton()
-        for key, entries in by_key.items():
-            self._automaton.add_word(key, (len(key), tuple(entries)))
-        if by_key:
-            self._automaton.make_automaton()
-        self.size = len(by_key)
+        self.entries: dict[str, tuple[tuple[str, T], ...]] = {key: tuple(found) for key, found in by_key.items()}
+        self._automaton = _automaton(self.entries)
+        self.size = len(self.entries)
+        self.joint: Joint | None = None
 
     def find(self, text: str, folded: str | None = None) -> list[Match[T]]:
         """Leftmost-longest matches that pass the boundary and case checks. `folded` is `fold(text)`, when the
@@ -83,18 +83,62 @@ class Matcher(Generic[T]):
         candidates: list[Match[T]] = []
         for last, (length, entries) in self._automaton.iter(fold(text) if folded is None else folded):
             start, end = last - length + 1, last + 1
-            if _inside_word(text, start, end):
-                continue
-            surface = text[start:end]
-            for form, value in entries:
-                if cased(surface, form):
-                    candidates.append(Match(start, end, surface, form, value))
-                    break
-        candidates.sort(key=lambda m: (m.start, m.start - m.end))
-        chosen: list[Match[T]] = []
-        reach = 0
-        for match in candidates:
-            if match.start >= reach:
-                chosen.append(match)
-                reach = match.end
-        return chosen
+            if not _inside_word(text, start, end):
+                _accept(candidates, text, start, end, entries)
+        return _leftmost_longest(candidates)
+
+    def find_joint(self, text: str, folded: str) -> dict[Matcher[Any], list[Match[Any]]]:
+        """This matcher's matches, and those of every matcher joined with it, from one pass over the text."""
+        return self.joint.find(text, folded) if self.joint is not None else {self: self.find(text, folded)}
+
+
+class Joint:
+    """Matchers that read every story, as one automaton: the text is walked once for all of them, which is most
+    of a matcher's cost (the walk costs the same for any number of forms). Each matcher's matches are exactly
+    those of its own `find`."""
+
+    def __init__(self, *matchers: Matcher[Any]) -> None:
+        by_key: dict[str, list[tuple[int, tuple[tuple[str, Any], ...]]]] = {}
+        for index, matcher in enumerate(matchers):
+            for key, entries in matcher.entries.items():
+                by_key.setdefault(key, []).append((index, entries))
+            matcher.joint = self
+        self._matchers = matchers
+        self._automaton = _automaton({key: tuple(groups) for key, groups in by_key.items()})
+
+    def find(self, text: str, folded: str) -> dict[Matcher[Any], list[Match[Any]]]:
+        candidates: list[list[Match[Any]]] = [[] for _ in self._matchers]
+        for last, (length, groups) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            if not _inside_word(text, start, end):
+                for index, entries in groups:
+                    _accept(candidates[index], text, start, end, entries)
+        return {matcher: _leftmost_longest(found) for matcher, found in zip(self._matchers, candidates, strict=True)}
+
+
+def _automaton(payloads: dict[str, Any]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, payload in payloads.items():
+        automaton.add_word(key, (len(key), payload))
+    if payloads:
+        automaton.make_automaton()
+    return automaton
+
+
+def _accept(candidates: list[Match[T]], text: str, start: int, end: int, entries: tuple[tuple[str, T], ...]) -> None:
+    surface = text[start:end]
+    for form, value in entries:
+        if cased(surface, form):
+            candidates.append(Match(start, end, surface, form, value))
+            return
+
+
+def _leftmost_longest(candidates: list[Match[T]]) -> list[Match[T]]:
+    candidates.sort(key=lambda m: (m.start, m.start - m.end))
+    chosen: list[Match[T]] = []
+    reach = 0
+    for match in candidates:
+        if match.start >= reach:
+            chosen.append(match)
+            reach = match.end
+    return chosen

@@ -14,10 +14,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 from pipeline.record import StoryRecord
-from pipeline.tagging.matching import fold
+from pipeline.tagging.matching import Match, Matcher, fold
 from pipeline.tagging.runs import capitalised_runs
+
+T = TypeVar("T")
 
 SEPARATOR = "\n\n"
 _NAME = r"[A-Z][\w.'\u2019-]*"
@@ -53,6 +56,17 @@ class StoryText:
     def runs(self) -> list[tuple[int, int]]:
         """Runs of capitalised words (`runs.capitalised_runs`), read by the readers of open-vocabulary names."""
         return capitalised_runs(self.text)
+
+    @cached_property
+    def _matches(self) -> dict[Matcher[Any], list[Match[Any]]]:
+        return {}
+
+    def matches(self, matcher: Matcher[T]) -> list[Match[T]]:
+        """The matcher's matches in the text, kept for the story; matchers joined into one automaton
+        (`matching.Joint`) are all read in the same pass."""
+        if matcher not in self._matches:
+            self._matches.update(matcher.find_joint(self.text, self.folded))
+        return self._matches[matcher]
 
     @cached_property
     def _starts(self) -> list[int]:

@@ -99,7 +99,7 @@ class Titles:
         text = story.text
         people: list[TitledPerson] = []
         ministries: list[NamedMinistry] = []
-        for match in self.matcher.find(text, story.folded):
+        for match in story.matches(self.matcher):
             before = text[max(0, match.start - _AFFILIATION_WINDOW) : match.start]
             if isinstance(match.value, Portfolio):
                 country = country_before(before)
