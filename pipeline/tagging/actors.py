@@ -120,6 +120,8 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     matches = story.matches(gazetteer().matcher)
     named = [m for m in matches if isinstance(m.value, Named)]
     taken = Taken(len(text), ((m.start, m.end) for m in named))
+    if (dateline := story.dateline()) is not None:  # "ROMA (ANSA) -": a place, not an acronym
+        taken.add(dateline.start, dateline.end)
     free = taken.free
 
     for m in named:
@@ -155,7 +157,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     introduced = {fold(actor.name) for actor in found.actors.values()}
     surnames_only = []
     people_spans = Taken(len(text))
-    for person in find_people(text, story.runs):
+    for person in find_people(text, story.runs, record.language):
         if not free(person.start, person.end) or shorts.get((person.start, person.end)):
             continue
         folded_name = fold(person.name)
@@ -172,7 +174,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             introduced.add(folded_name)
         people_spans.add(person.start, person.end)
     dateline_country = record.dateline.country or (
-        resolve_place(record.dateline.place) if record.dateline.place else None
+        resolve_place(record.dateline.place, record.language) if record.dateline.place else None
     )
     names = country_gazetteer().names
     for ministry in ministries:

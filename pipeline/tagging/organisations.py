@@ -1,10 +1,13 @@
 """Organisations named in running text whether or not a gazetteer lists them: "New South Wales Rural Fire Service",
 "Bureau of Meteorology", "ASIO", "the Senate".
 
-Three shapes, read from config/gazetteers/names.toml: a run of capitalised words (with "of", "for", "and", "the"
-inside) that ends in an organisation's head word ("Service", "Party", "Council"), or opens with one before "of"
-or "for" ("Bureau of Meteorology"); an acronym of two to six capitals that is not a unit, time, title or country
-("ASIO", "FBI"); a one-word institution ("Senate", "Labor"). Linear in the text, like `people`.
+Four shapes, read from config/gazetteers/names.toml: a run of capitalised words (with "of", "for", "and", "the"
+inside) that holds an organisation's head word ("Service", "Party", "Council"), has one right before "of" or
+"for" ("Bureau of Meteorology", "Australian Confederation of Motor Sports") or opens with a broadcaster's word
+("Radio Australia"); an acronym of two to six capitals that is not a unit, time, title or country ("ASIO",
+"FBI"); a one-word institution ("Senate", "Labor"); a name no word of which says what it is, next to a word
+that does ("airline X", "the company, X", "X shares", "X's chief executive", "the X news agency"). Linear in
+the text, like `people`: each run looks at most at the word before it and the two after it.
 """
 
 from __future__ import annotations
@@ -14,16 +17,24 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from wordfreq import zipf_frequency
+
 from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
-from pipeline.tagging.runs import capitalised_runs
+from pipeline.tagging.people import person_name
+from pipeline.tagging.runs import JOINERS, capitalised_runs
 from pipeline.tagging.spans import Taken
 
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{1,5}")
-_POSSESSIVE = re.compile(r"['\u2019]s$")
+_DESCRIBING = re.compile(r"-[a-z]+$")  # "Sydney-based", "US-led": what a name is like, not part of it
+_APOSTROPHES = ("'", "\u2019")
+_PARTICLES = JOINERS - {"of", "for", "and", "on", "the"}  # "bin", "van", "al": inside people's names
 _WORDS_AROUND = re.compile(r"[^\W\d_]+")
-_GOVERNMENTS = frozenset({"Government", "Administration", "Cabinet", "Opposition"})
+_GOVERNMENTS = frozenset({"Government", "Administration", "Opposition"})
 _OPENING_WORDS = frozenset({"The", "A", "An", "In", "At", "On", "For", "And", "But", "Of", "To", "By", "From", "While"})
+_EVERYDAY_ZIPF = 4.0  # "Time", "Mining", "Its": a word this common is no company's name alone ("Mitsubishi" is 3.3)
+_CUE_SPAN = 6  # characters of a cue next to a run looked up in a set before anything else: " firm ", " shares"
+_LOOK_BACK = 24  # characters either side of a run to find a cue in: longer than any cue
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +52,36 @@ class _Lexicon:
     not_acronyms: frozenset[str]
     titles: frozenset[str]
     generic: frozenset[str]
-    heads_and_openers: frozenset[str]
+    heads_and_openers: frozenset[str]  # and prefixes, each also with a possessive, comma or full stop after it
+    prefixes: frozenset[str]
+    places: frozenset[str]
+    possessives: frozenset[str]
+    cues_before: frozenset[str]  # single words; "shares in" is kept as "in" → "shares"
+    cues_before_in: frozenset[str]
+    cues_after: frozenset[str]
+    outlets: frozenset[str]
+    capital_cues: frozenset[str]  # first words of the cues after a name, capitalised: "Brisa Chief Executive"
+    cue_openings: frozenset[str]  # " shares", " board,": the `_CUE_SPAN` characters after a run if a cue follows
+    cue_endings: frozenset[str]  # "mpany ", "pany, ": the `_CUE_SPAN` characters before a run after a cue
+    not_cued: frozenset[str]  # words that say a cued name is no company's: heads, titles, places, sentence words
 
 
 @functools.cache
 def _lexicon() -> _Lexicon:
     names = tomllib.loads(config_path("gazetteers", "names.toml").read_text(encoding="utf-8"))
+    sentence = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
+    before = [cue.split() for cue in names["organisation_cues_before"]]
+    after = frozenset(names["organisation_cues_after"])
+    not_cued = (
+        frozenset(names["organisation_heads"])
+        | frozenset(names["organisation_openers"])
+        | frozenset(names["generic_organisation_words"])
+        | frozenset(names["courtesy"])
+        | frozenset(names["modifiers"])
+        | frozenset(names["place_heads"])
+        | frozenset(sentence["not_names"])
+        | _OPENING_WORDS
+    )
     return _Lexicon(
         heads=frozenset(names["organisation_heads"]),
         openers=frozenset(names["organisation_openers"]),
@@ -54,25 +89,68 @@ def _lexicon() -> _Lexicon:
         not_acronyms=frozenset(names["not_acronyms"]),
         titles=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) - frozenset(names["organisation_heads"]),
         generic=frozenset(names["generic_organisation_words"]),
-        heads_and_openers=frozenset(names["organisation_heads"]) | frozenset(names["organisation_openers"]),
+        heads_and_openers=_with_endings(
+            frozenset(names["organisation_heads"])
+            | frozenset(names["organisation_openers"])
+            | frozenset(names["organisation_prefixes"])
+        ),
+        prefixes=frozenset(names["organisation_prefixes"]),
+        places=frozenset(names["place_heads"]),
+        possessives=frozenset(names["organisation_possessives"]),
+        cues_before=frozenset(cue[0] for cue in before if len(cue) == 1),
+        cues_before_in=frozenset(cue[0] for cue in before if cue[1:] == ["in"]),
+        cues_after=after,
+        outlets=frozenset(names["outlet_nouns"]),
+        capital_cues=frozenset(cue.split()[0].capitalize() for cue in after),
+        cue_openings=frozenset(f" {cue}{tail}"[: _CUE_SPAN + 1] for cue in after for tail in " ,.'\u2019"),
+        cue_endings=frozenset(f" {' '.join(cue)}{tail}"[-_CUE_SPAN:] for cue in before for tail in (" ", ", ")),
+        not_cued=not_cued,
     )
+
+
+def _with_endings(words: frozenset[str]) -> frozenset[str]:
+    """The words as they may stand in a run: "Party", "Party's", "Party.", "Party,"."""
+    return frozenset(word + ending for word in words for ending in ("", "'s", "\u2019s", "'", "\u2019", ".", ","))
 
 
 def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> list[NamedOrganisation]:
     """Every organisation's name in `text`, in order, each mention once, none inside another; `runs`, the text's
     `capitalised_runs` when the caller has them already. An acronym or a one-word institution that names an
-    organisation found in full ("ISAF" for "International Security Assistance Force", "Labor" for "Labor Party")
-    is that organisation again: its `name` is the full name."""
+    organisation found in full ("ISAF" for "International Security Assistance Force", "Labor" for "Labor Party"),
+    or a name that ends one found ("Federal Reserve"), is that organisation again: its `name` is the full name."""
     lexicon = _lexicon()
+    heads, institutions, openings, endings = (
+        lexicon.heads_and_openers,
+        lexicon.institutions,
+        lexicon.cue_openings,
+        lexicon.cue_endings,
+    )
     found: list[NamedOrganisation] = []
     singles: list[tuple[int, str]] = []  # words of runs that may be an acronym or an institution on their own
     for start, end in capitalised_runs(text) if runs is None else runs:
-        words = text[start:end].split()
-        if len(words) > 1 and ({_bare(word) for word in words} & lexicon.heads_and_openers):
-            found += _in_run(text, start, end, lexicon)
+        run = text[start:end]
+        # Most runs are one word: an acronym, an institution or a name a cue next to it gives, maybe. A few
+        # characters either side looked up in a set rule out a cue at the cost of two slices.
+        if " " not in run and "\t" not in run:
+            if text[end : end + _CUE_SPAN + 1] in openings or text[start - _CUE_SPAN : start] in endings:
+                found += _cued(text, start, end, [run], lexicon)
+            if run[:2].isupper() or run in institutions:
+                singles.append((start, _bare(run)))
+            continue
+        words = run.split()
+        if not heads.isdisjoint(words) and (named := _in_run(text, start, end, lexicon)):
+            found += named
+        elif (
+            text[end : end + _CUE_SPAN + 1] in openings
+            or text[start - _CUE_SPAN : start] in endings
+            or not lexicon.capital_cues.isdisjoint(words)
+            or "'s " in run
+            or "\u2019s " in run
+        ):
+            found += _cued(text, start, end, words, lexicon)
         offset = start
         for word in words:
-            if word[:2].isupper() or word in lexicon.institutions:  # an acronym or an institution, maybe
+            if word[:2].isupper() or word in institutions:
                 offset = text.index(word, offset)
                 singles.append((offset, _bare(word)))
                 offset += len(word)
@@ -82,20 +160,26 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
         named = (acronym and not _in_capitals(text, start)) or word in lexicon.institutions
         if named and taken.free(start, start + 1):
             found.append(NamedOrganisation(word, start, start + len(word)))
-    full = [organisation.name for organisation in found if " " in organisation.name]
-    return sorted((_in_full(organisation, full) for organisation in found), key=lambda o: o.start)
+    full = _full_names(found)
+    return sorted(
+        (NamedOrganisation(full[o.name], o.start, o.end) if o.name in full else o for o in found),
+        key=lambda o: o.start,
+    )
 
 
-def _in_full(organisation: NamedOrganisation, full: list[str]) -> NamedOrganisation:
-    """The organisation under the full name its acronym or first word stands for, if the text gives one."""
-    if " " in organisation.name:
-        return organisation
-    for name in full:
-        words = name.split()
-        initials = "".join(word[0] for word in words if word[0].isupper())
-        if organisation.name in (initials, words[0]):
-            return NamedOrganisation(name, organisation.start, organisation.end)
-    return organisation
+def _full_names(found: list[NamedOrganisation]) -> dict[str, str]:
+    """The short forms of the names of more than one word found, each with the first such name: its acronym and
+    first word ("ISAF", "Labor"), and the last words of it ("Federal Reserve" of "United States Federal
+    Reserve")."""
+    forms: dict[str, str] = {}
+    for organisation in found:
+        words = organisation.name.split()
+        if len(words) > 1:
+            forms.setdefault("".join(word[0] for word in words if word[0].isupper()), organisation.name)
+            forms.setdefault(words[0], organisation.name)
+            for first in range(1, len(words) - 1):
+                forms.setdefault(" ".join(words[first:]), organisation.name)
+    return forms
 
 
 def _in_run(text: str, start: int, end: int, lexicon: _Lexicon) -> list[NamedOrganisation]:
@@ -103,49 +187,171 @@ def _in_run(text: str, start: int, end: int, lexicon: _Lexicon) -> list[NamedOrg
     Council": the owner is not part of the name) and full stops, without the titles and sentence words before it."""
     words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
     found = []
-    for piece in _pieces(text, words):
+    for piece in _pieces(text, words, lexicon):
         bare = [_bare(text[s:e]) for s, e in piece]
         opening = 0
         while opening < len(bare) - 1 and bare[opening] in _OPENING_WORDS:
             opening += 1
         if opening < len(bare) - 2 and bare[opening] in lexicon.titles and bare[opening + 1] == "of":
             opening += 2 + (bare[opening + 2] == "the")  # "Head of the Australian Food and Grocery Council"
-        piece, bare = piece[opening:], bare[opening:]
+        piece, bare = _without_owner(piece[opening:], bare[opening:], lexicon)
         if not piece or not bare[0][0].isupper() or not bare[-1][0].isupper():
+            continue
+        piece, bare = _without_person(piece, bare, lexicon)
+        if not piece:
             continue
         name = " ".join(bare)
         headed = any(word in lexicon.heads for word in bare[1:])
-        opened = len(bare) >= 3 and bare[0] in lexicon.openers and bare[1] in ("of", "for")
-        if (headed or opened) and not _generic(bare, lexicon) and not _names_a_place(name, lexicon):
+        joined = next((index for index, word in enumerate(bare) if word in ("of", "for")), 0)
+        opened = len(bare) >= 3 and joined > 0 and bare[joined - 1] in lexicon.openers
+        if bare[0] in lexicon.prefixes and "and" in bare:  # "Radio National and Triple J" are two
+            piece, bare = piece[: bare.index("and")], bare[: bare.index("and")]
+            name = " ".join(bare)
+        prefixed = len(bare) >= 2 and bare[0] in lexicon.prefixes
+        if bare[-1] in lexicon.places:  # "World Trade Centre", "Great Barrier Reef Marine Park"
+            continue
+        if (headed or opened or prefixed) and not _generic(bare, lexicon) and not _names_a_place(name, lexicon):
             found.append(_named(text, piece[0][0], piece[-1][1]))
     return found
 
 
-def _pieces(text: str, words: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Words cut after a possessive or a full stop, and before "and the" ("Westpac and the National Australia
-    Bank" are two)."""
+def _without_owner(
+    piece: list[tuple[int, int]], bare: list[str], lexicon: _Lexicon
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """The piece without a person or place before "of (the)" when only the words after it name an organisation:
+    "Chuck Hagel of the Foreign Relations Committee", "London of the Commonwealth Ministerial Action Group"."""
+    joined = next((index for index, word in enumerate(bare) if word in ("of", "for")), 0)
+    if not joined or any(word in lexicon.heads_and_openers for word in bare[:joined]):
+        return piece, bare
+    after = joined + 1 + (bare[joined + 1 : joined + 2] == ["the"])
+    if any(word in lexicon.heads for word in bare[after + 1 :]):
+        return piece[after:], bare[after:]
+    return piece, bare
+
+
+def _without_person(
+    piece: list[tuple[int, int]], bare: list[str], lexicon: _Lexicon
+) -> tuple[list[tuple[int, int]], list[str]]:
+    """The piece up to its last head word when the words after it are a person, titled or not: "Sydney Weather
+    Bureau Ian Robertson", "Rural Fire Service Commissioner Phil Koperberg"; nothing when a minister follows
+    the head word, a portfolio's ("Emergency Services Minister Bob Debus")."""
+    last = max((index for index, word in enumerate(bare) if word in lexicon.heads), default=len(bare) - 1)
+    if 0 < last < len(bare) - 1 and bare[last + 1] == "Minister":
+        return [], []
+    if 0 < last < len(bare) - 1 and person_name(" ".join(bare[last + 1 :])):
+        return piece[: last + 1], bare[: last + 1]
+    return piece, bare
+
+
+def _cued(text: str, start: int, end: int, words: list[str], lexicon: _Lexicon) -> list[NamedOrganisation]:
+    """The run, or the part of it next to the cue, as a company or an outlet a word next to it names as one
+    ("travel company Skyvane", "Vantrel shares", "Brisa Chief Executive Tom Hale"), if no word of the name says
+    otherwise."""
+    if len(words) > 2 and any(word[-2:] in ("'s", "\u2019s") for word in words[:-2]):
+        owner = next(index for index, word in enumerate(words) if word[-2:] in ("'s", "\u2019s"))
+        if owner < len(words) - 2 and person_name(" ".join(words[owner + 1 :])):  # "Corvex's Maria Lopez"
+            return _cued_name(text, start, words[: owner + 1], lexicon, last=True)
+    if len(words) > 1 and not lexicon.capital_cues.isdisjoint(words):  # "Brisa Chief Executive Tom Hale"
+        for index in range(1, len(words)):
+            if words[index] in lexicon.capital_cues and _cue_after(" " + " ".join(words[index : index + 2]), lexicon):
+                return _cued_name(text, start, words[:index], lexicon, last=True)
+    following = text[end : end + _LOOK_BACK]
+    if following[: _CUE_SPAN + 1] in lexicon.cue_openings and (after := _cue_after(following, lexicon)):
+        outlet = after in lexicon.outlets and len(words) == 1 and _everyday(_bare(words[0]))
+        return _cued_name(text, start, words, lexicon, last=True, outlet=" " + after if outlet else "")
+    if text[start - _CUE_SPAN : start] in lexicon.cue_endings:
+        before = text[max(0, start - _LOOK_BACK) : start].rstrip(", ").rsplit(None, 2)[-2:]
+        if before and (
+            before[-1] in lexicon.cues_before or (before[-1] == "in" and before[0] in lexicon.cues_before_in)
+        ):
+            return _cued_name(text, start, words, lexicon, last=False)
+    return []
+
+
+def _cue_after(following: str, lexicon: _Lexicon) -> str | None:
+    """The cue the text right after a name opens with (after a possessive), in lowercase, if any."""
+    if following[:3] in ("'s ", "\u2019s "):
+        following = following[2:]
+    elif following[:2] in ("' ", "\u2019 "):
+        following = following[1:]
+    if following[:1] != " ":
+        return None
+    cue = [_bare(word).lower() for word in following.split(None, 2)[:2]]
+    one = cue[0] if cue else ""
+    two = f"{one} {cue[1]}" if len(cue) == 2 and following.split(None, 1)[0].lower() == one else ""
+    return two if two in lexicon.cues_after else one if one in lexicon.cues_after else None
+
+
+def _cued_name(
+    text: str, start: int, words: list[str], lexicon: _Lexicon, *, last: bool, outlet: str = ""
+) -> list[NamedOrganisation]:
+    """The cued name in a run's words: the piece next to the cue (the `last` one, before a cue after the run),
+    cut at possessives and full stops, sentence words before it dropped. None if a word of it is a head word,
+    title or place word, if it is a country's or city's name, or if it is one everyday word or an acronym."""
+    pieces: list[list[tuple[int, str]]] = [[]]
+    offset = start
+    for word in words:
+        offset = text.index(word, offset)
+        pieces[-1].append((offset, _bare(word)))
+        offset += len(word)
+        if _bare(word) != word:
+            pieces.append([])
+    piece = next((piece for piece in reversed(pieces) if piece), []) if last else pieces[0]
+    while piece and (piece[0][1] in _OPENING_WORDS or _DESCRIBING.search(piece[0][1])):
+        piece = piece[1:]  # "The", "Pakistan-based"
+    if any(word == "on" for _, word in piece):  # "firm Lund and Berg on Friday"
+        piece = piece[: [word for _, word in piece].index("on")]
+    while piece and piece[-1][1] in JOINERS:
+        piece = piece[:-1]
+    kept = [word for _, word in piece]
+    if not kept or any(word in lexicon.not_cued for word in kept) or not kept[0][0].isupper():
+        return []
+    name = " ".join(kept)
+    if "and" not in kept and person_name(name):
+        return []  # "company director John Smith", "John Howard's Peter Reith"
+    if _is_country(name) or (len(kept) == 1 and not outlet and (_everyday(name) or name.isupper())):
+        return []  # "Its shares", "Mining shares"; acronyms are read as acronyms
+    at = piece[0][0]
+    if text[at : at + len(name)] != name:  # words joined by more than one space
+        return []
+    before = text[max(0, at - 5) : at].split()
+    if before and before[-1] in _PARTICLES:
+        return []  # "bin Laden's Al Qaeda": the end of a person's name
+    return [NamedOrganisation(name + outlet, at, at + len(name) + len(outlet))]
+
+
+def _pieces(text: str, words: list[tuple[int, int]], lexicon: _Lexicon) -> list[list[tuple[int, int]]]:
+    """Words cut after a possessive (not one inside a name: "People's Alliance") or a full stop, and before "and
+    the" or "and" and a broadcaster's word ("Westpac and the National Australia Bank", "Radio Meridian and
+    Channel Eleven" are two)."""
+    possessives, prefixes = lexicon.possessives, lexicon.prefixes
     pieces: list[list[tuple[int, int]]] = [[]]
     for index, (start, end) in enumerate(words):
         word = text[start:end]
         following = text[words[index + 1][0] : words[index + 1][1]] if index + 1 < len(words) else ""
         previous = text[words[index - 1][0] : words[index - 1][1]] if index else ""
-        if word == "and" and following == "the":
+        if word == "and" and (following == "the" or following in prefixes):
             pieces.append([])
             continue
         if word == "the" and previous not in ("of", "for", "on"):  # "Named the International ...", "Seven the"
             pieces.append([])
             continue
         pieces[-1].append((start, end))
-        if _POSSESSIVE.search(word) or (word.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", word)):
+        owner = _possessive(word) and word not in possessives
+        if owner or (word.endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", word)):
             pieces.append([])
     return [[(s, e) for s, e in piece] for piece in pieces if piece]
 
 
 def _names_a_place(name: str, lexicon: _Lexicon) -> bool:
     """Whether a place's name holds the head word ("West Bank", "West Bank and Gaza Strip"), or the whole name is a
-    country's."""
+    country's; "Palestinian Authority", a demonym and a head word, is a government that a country's name stands
+    for, and an organisation."""
     for match in country_gazetteer().matcher.find(name):
-        if any(word in lexicon.heads for word in match.surface.split()) or match.surface == name:
+        words = match.surface.split()
+        if words[-1] in lexicon.heads and len(words) > 1 and _is_country(" ".join(words[:-1])):
+            continue
+        if any(word in lexicon.heads for word in words) or match.surface == name:
             return True
     return False
 
@@ -159,12 +365,28 @@ def _generic(words: list[str], lexicon: _Lexicon) -> bool:
 
 def _named(text: str, start: int, end: int) -> NamedOrganisation:
     name = text[start:end]
-    name = name[:-2] if _POSSESSIVE.search(name) else name.rstrip(".")
+    name = name[:-owner] if (owner := _possessive(name)) else name.rstrip(".")
     return NamedOrganisation(name, start, start + len(name))
 
 
+@functools.cache
+def _everyday(word: str) -> bool:
+    return zipf_frequency(word.lower(), "en") >= _EVERYDAY_ZIPF
+
+
 def _bare(word: str) -> str:
-    return word[:-2] if _POSSESSIVE.search(word) else word.rstrip(".,")
+    """The word without its possessive ending or a comma or full stop after it."""
+    last = word[-1]
+    if last == "s" or last in _APOSTROPHES:
+        return word[:-owner] if (owner := _possessive(word)) else word
+    return word.rstrip(".,") if last in ".," else word
+
+
+def _possessive(word: str) -> int:
+    """The length of the possessive ending of a word: 2 in "Labor's", 1 in "Refugees'", else 0."""
+    if word[-2:-1] in _APOSTROPHES and word[-1:] == "s":
+        return 2
+    return 1 if word[-1:] in _APOSTROPHES and word[-2:-1] == "s" else 0
 
 
 def _in_capitals(text: str, at: int) -> bool:

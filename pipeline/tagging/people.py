@@ -57,6 +57,7 @@ class NamedPerson:
 
 @dataclass(frozen=True)
 class _Lexicon:
+    language: str  # ISO 639-1: the language whose word frequencies tell everyday words from names
     given: frozenset[str]
     courtesy: frozenset[str]
     honorifics: frozenset[str]
@@ -67,14 +68,30 @@ class _Lexicon:
     organisation_heads: frozenset[str]
     before_names: frozenset[str]  # courtesy titles and given names: what may follow a place word that opens a run
 
+    def common(self, word: str, zipf: float = 2.5) -> bool:
+        return _common_word(word, zipf, self.language)
+
 
 @functools.cache
-def _lexicon() -> _Lexicon:
+def languages() -> frozenset[str]:
+    """The languages besides English with words of their own for names (config/gazetteers/names.<lang>.toml)."""
+    return frozenset(path.name.split(".")[1] for path in config_path("gazetteers").glob("names.*.toml"))
+
+
+@functools.cache
+def _lexicon(language: str = "en") -> _Lexicon:
+    """The English words around names, with those of `language` added (its titles, courtesy words, sentence words)
+    when config/gazetteers has a names file for it."""
     names = tomllib.loads(config_path("gazetteers", "names.toml").read_text(encoding="utf-8"))
+    if language in languages():
+        own = tomllib.loads(config_path("gazetteers", f"names.{language}.toml").read_text(encoding="utf-8"))
+        for key in ("courtesy", "honorifics", "lowercase_titles", "not_names"):
+            names[key] = names[key] + own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     lines = config_path("gazetteers", "first-names.txt").read_text(encoding="utf-8").splitlines()
     given_names = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return _Lexicon(
+        language=language if language in languages() else "en",
         given=given_names,
         courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
         honorifics=frozenset(names["honorifics"]),
@@ -87,10 +104,10 @@ def _lexicon() -> _Lexicon:
     )
 
 
-def find_people(text: str, runs: list[tuple[int, int]] | None = None) -> list[NamedPerson]:
+def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: str | None = None) -> list[NamedPerson]:
     """Every person's name in `text`, in order, each mention once; `runs`, the text's `capitalised_runs` when the
-    caller has them already."""
-    lexicon = _lexicon()
+    caller has them already; `language`, the story's (English words are always known)."""
+    lexicon = _lexicon(language or "en")
     found: list[NamedPerson] = []
     for run_start, run_end in capitalised_runs(text) if runs is None else runs:
         single = " " not in text[run_start:run_end]
@@ -186,18 +203,20 @@ def read_name(
     name = words[index:end]
     if not name or name[-1] in lexicon.heads or any(word in lexicon.not_names for word in name):
         return None
-    if name[-1] in lexicon.courtesy and not _given(name[-1], lexicon) and _common_word(name[-1], _OFFICE_ZIPF):
+    if name[-1] in lexicon.courtesy and not _given(name[-1], lexicon) and lexicon.common(name[-1], _OFFICE_ZIPF):
         return None  # "Agriculture Minister"
     if len(name) == 1:
         single = name[0]
         if not titled or len(single) < 2 or _is_place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
-        return (index, 1, True) if honoured or not _common_word(single, _OFFICE_ZIPF) else None
+        return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
     if not titled and not _given(name[0], lexicon):
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
-        if later is not None and _common_word(name[0]):  # "Leg-spinner Stuart MacGill": the name starts at Stuart
+        if later is not None and _common_word(
+            name[0], language=lexicon.language
+        ):  # "Leg-spinner Stuart MacGill": the name starts at Stuart
             index, name = index + later, name[later:]
-        elif later is None and not (speaks and len(name) <= _SPOKEN_WORDS and not any(map(_common_word, name))):
+        elif later is None and not (speaks and len(name) <= _SPOKEN_WORDS and not any(map(lexicon.common, name))):
             return None
     if name[0] in lexicon.organisation_heads or _holds_place(tuple(name), name[0] in lexicon.given):
         return None
@@ -205,9 +224,11 @@ def read_name(
 
 
 @functools.cache
-def _common_word(word: str, zipf: float = 2.5) -> bool:
-    """A word of everyday English in capitals ("Leg-spinner", "Beatle"), not a name nobody writes in lowercase."""
-    return zipf_frequency(word.split("-")[0].lower(), "en") >= zipf
+def _common_word(word: str, zipf: float = 2.5, language: str = "en") -> bool:
+    """A word of everyday English (or of `language` too) in capitals ("Leg-spinner", "Beatle", "Selon"), not a
+    name nobody writes in lowercase."""
+    lowered = word.split("-")[0].lower()
+    return zipf_frequency(lowered, "en") >= zipf or (language != "en" and zipf_frequency(lowered, language) >= zipf)
 
 
 def _given(word: str, lexicon: _Lexicon) -> bool:
@@ -231,13 +252,16 @@ def _is_place(form: str) -> bool:
 def _holds_place(name: tuple[str, ...], given_first: bool) -> bool:
     """Whether a country or city form stands in the name ("East Timor", "Alice Springs"): never a person. A given
     name that is also a place ("Jordan Bardella") or, after a given name, a surname that is also a demonym ("Matt
-    Welsh") does not count."""
+    Welsh") or a country's name people bear ("Luís Montenegro", countries.toml [person_names]) does not count."""
     text = " ".join(name)
     for match in country_gazetteer().matcher.find(text):
         if given_first and " " not in match.surface and (match.start == 0 or match.end == len(text)):
             if match.start == 0 and not _common_word(name[-1], 3.0):  # "Jordan Bardella", not "Sydney Swans"
                 continue
-            if match.start > 0 and getattr(match.value, "kind", "") != "name" and not _is_place(name[0]):
+            surname = (
+                getattr(match.value, "kind", "") != "name" or fold(match.surface) in country_gazetteer().person_names
+            )
+            if match.start > 0 and surname and not _is_place(name[0]):  # "Matt Welsh", "Luís Montenegro"
                 continue
         return True
     return fold(text) in country_gazetteer().cities

@@ -12,6 +12,7 @@ from pipeline.record import Dateline, Source, StoryRecord
 from pipeline.tagging import actors
 from pipeline.tagging.actor_gazetteer import load, surname
 from pipeline.tagging.actors import slug, tag_actors
+from pipeline.tagging.organisations import find_organisations
 from pipeline.tagging.storytext import story_text
 
 CURATED = config_path("gazetteers", "actors.toml")
@@ -270,3 +271,95 @@ def test_a_new_gazetteer_line_is_all_it_takes_to_add_an_actor(tmp_path: Path):
         ("Ana Pop", "Named"),
         ("Pop", "Short"),
     ]
+
+
+def organisations(text: str) -> list[str]:
+    return [organisation.name for organisation in find_organisations(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Regional carrier Skyvane cut fares, and logistics firm Brantel Freight said it would follow.",
+            ["Skyvane", "Brantel Freight"],
+        ),
+        ("It will be alleged the company, Korvo Systems, ignored the warnings.", ["Korvo Systems"]),
+        ("Investors bought shares in Delmont after the report.", ["Delmont"]),
+        ("Accountancy firm Lund and Berg on Friday filed its report.", ["Lund and Berg"]),
+        ("Vantrel shares fell 4 per cent.", ["Vantrel"]),
+        ("Analysts said Vantrel's chief executive would stay.", ["Vantrel"]),
+        ("He told the Halden news agency he would resign.", ["Halden"]),
+        ("The former Tarvex subsidiary closed its stores.", ["Tarvex"]),
+        ("Brisa Chief Executive Tom Hale said the talks had failed.", ["Brisa"]),
+        ("Fortune magazine named her chief executive of the year.", ["Fortune magazine"]),
+        ("Corvex's Maria Lopez says the figures are sound.", ["Corvex"]),
+    ],
+)
+def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, expected: list[str]):
+    assert organisations(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Its shares fell sharply. Mining shares fell too.",
+        "European shares rose on Monday.",
+        "It was the company Tuesday said it would sell.",
+        "The company John Smith founded is for sale.",
+        "They fought Osama bin Laden's Al Qaeda fighters near the border.",
+        "It was carried by the Paris-based Malian newspaper on Monday.",
+        "Emergency Services Minister Anne Coyle praised the crews.",
+    ],
+)
+def test_a_cue_does_not_make_an_everyday_word_a_person_or_a_place_a_company(text: str):
+    assert organisations(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Senator Jane Roe of the Armed Services Committee called for calm.", ["Armed Services Committee"]),
+        ("A meeting in Oslo of the Arctic Fisheries Council ended.", ["Arctic Fisheries Council"]),
+        ("Senior forecaster with the Hobart Weather Bureau Ian Marsh says rain is due.", ["Hobart Weather Bureau"]),
+        ("He spoke for the Pacific Confederation of Rowing.", ["Pacific Confederation of Rowing"]),
+        ("She is from the People's Alliance Against Whaling.", ["People's Alliance Against Whaling"]),
+        ("He works at the Women's and Children's Hospital in Perth.", ["Women's and Children's Hospital"]),
+        ("He told Radio Meridian and Channel Eleven he was sorry.", ["Radio Meridian", "Channel Eleven"]),
+        ("We fund the Southern Commission for Refugees' budget.", ["Southern Commission for Refugees"]),
+        ("The Palestinian Authority condemned the attack in the West Bank.", ["Palestinian Authority"]),
+        ("The Federal Cabinet met as the Federal Government waited.", ["Federal Cabinet"]),
+        ("About 200 US Marines landed at the Nordvik Ski Resort.", ["US Marines", "Nordvik Ski Resort"]),
+    ],
+)
+def test_organisation_names_by_their_head_opener_or_prefix(text: str, expected: list[str]):
+    assert organisations(text) == expected
+
+
+def test_a_name_that_ends_a_longer_one_is_that_organisation():
+    found = find_organisations(
+        "The United States Federal Reserve cut rates. The Federal Reserve said more cuts may come."
+    )
+    assert [(o.name, o.start) for o in found] == [
+        ("United States Federal Reserve", 4),
+        ("United States Federal Reserve", 49),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tourists crowded the World Trade Centre and the Reef Marine Park.",
+        "She was made a member of the Norwegian Order of Merit.",
+    ],
+)
+def test_places_and_honours_are_not_organisations(text: str):
+    assert organisations(text) == []
+
+
+def test_a_cued_company_is_an_actor_of_the_story():
+    found = tags(story("Travel company Traveloka Plus has gone into administration.", "Ferrin shares were suspended."))
+    assert {tag.id for tag in found.values() if tag.kind == "organisation"} == {
+        "unlisted:traveloka-plus",
+        "unlisted:ferrin",
+    }

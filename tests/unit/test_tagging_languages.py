@@ -1,0 +1,143 @@
+"""Countries and people in French, German, Spanish, Italian and Portuguese stories: the story's detected language
+picks the country forms (CLDR and pycountry names, config/gazetteers/countries.<lang>.toml) and the words around
+names (config/gazetteers/names.<lang>.toml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.process import process
+from pipeline.raw import RawItem
+from pipeline.record import StoryRecord
+
+
+def _story(text: str) -> StoryRecord:
+    item = RawItem(key="k", value=text.encode(), source="wire", content_type="text/plain", connector="test")
+    return process(item, max_bytes=1_000_000)
+
+
+def _codes(record: StoryRecord) -> set[str]:
+    return {tag["code"] for tag in record.countries}
+
+
+def _people(record: StoryRecord) -> set[str]:
+    return {tag["name"] for tag in record.actors if tag["kind"] == "person"}
+
+
+def test_a_german_afp_story_names_its_countries_and_people():
+    record = _story(
+        "Macron und Merz beraten in Berlin\n\n"
+        "BERLIN (AFP) - Der französische Präsident Emmanuel Macron und Bundeskanzler Friedrich Merz haben am Montag "
+        "über die Ukraine, China, Israel und den Libanon beraten. Auch Österreich, die Schweiz und Italien wollen "
+        "sich beteiligen, hieß es aus Moskau."
+    )
+    assert record.language == "de" and record.dateline.country == "DE" and record.source.agency == "AFP"
+    assert {"DE", "FR", "UA", "CN", "IL", "LB", "AT", "CH", "IT", "RU"} <= _codes(record)
+    assert {"Emmanuel Macron", "Friedrich Merz"} <= _people(record)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "codes"),
+    [
+        (
+            "Acuerdo comercial\n\nMADRID (EFE) - El presidente brasileño y el Gobierno de Estados Unidos firmaron "
+            "ayer un acuerdo comercial en Washington, informaron fuentes oficiales en la capital española.",
+            "es",
+            {"BR", "US", "ES"},
+        ),
+        (
+            "Cooperação reforçada\n\nLUANDA (Lusa) - O Presidente angolano recebeu hoje em Luanda o ministro dos "
+            "Negócios Estrangeiros de Moçambique, para discutir a cooperação regional e as relações com a China.",
+            "pt",
+            {"AO", "MZ", "CN"},
+        ),
+        (
+            "Vertice a Roma\n\nROMA (ANSA) - Il governo italiano ha discusso oggi con la Turchia e con la Francia "
+            "delle rotte dei migranti nel Mediterraneo, ha riferito una fonte diplomatica a Roma.",
+            "it",
+            {"IT", "TR", "FR"},
+        ),
+        (
+            "Visite officielle\n\nPARIS (AFP) - Les dirigeants français et allemands se sont entretenus mardi avec "
+            "les autorités britanniques sur l'aide à l'Ukraine, a indiqué l'Élysée dans un communiqué.",
+            "fr",
+            {"FR", "DE", "GB", "UA"},
+        ),
+    ],
+)
+def test_names_and_demonyms_in_the_story_language(text, language, codes):
+    record = _story(text)
+    assert record.language == language
+    assert codes <= _codes(record)
+
+
+def test_a_country_that_is_a_surname_is_the_person_not_the_country():
+    english = _story(
+        "Portugal keeps its government\n\nLISBON (Reuters) - Portugal's Prime Minister Luís Montenegro said on "
+        "Monday that his government would stay in office despite the crisis in parliament."
+    )
+    portuguese = _story(
+        "Governo continua\n\nLISBOA (Lusa) - O primeiro-ministro Luís Montenegro disse hoje que o Governo vai "
+        "continuar em funções, apesar da crise política. Montenegro falou aos jornalistas em Lisboa."
+    )
+    for record in (english, portuguese):
+        assert "ME" not in _codes(record) and "PT" in _codes(record)
+        assert "Luís Montenegro" in _people(record)
+    assert "ME" in _codes(
+        _story("Talks in the Balkans\n\nPODGORICA (Reuters) - Montenegro said on Monday it would join.")
+    )
+
+
+def test_a_title_in_the_story_language_introduces_a_surname():
+    record = _story(
+        "Déclaration\n\nPARIS (AFP) - Le juge Vallaud a rejeté mardi la demande des syndicats, qui ont demandé "
+        "au tribunal de suspendre la réforme des retraites."
+    )
+    assert "Vallaud" in _people(record)
+
+
+def test_a_foreign_word_is_no_country_in_english_and_a_region_no_country_in_spanish():
+    english = _story(
+        "Rain\n\nSYDNEY (Reuters) - Heavy rain fell across the city on Monday, the weather bureau said, warning "
+        "drivers to stay off the roads near the harbour."
+    )
+    assert _codes(english) == {"AU"}
+    spanish = _story(
+        "Lluvias\n\nBOGOTÁ (EFE) - Las lluvias afectaron el norte del país y la región Norte de Santander, "
+        "informaron las autoridades colombianas este lunes."
+    )
+    assert "GW" not in _codes(spanish) and "CO" in _codes(spanish)
+
+
+# Held-out halves of the PUD news documents (tests/evaluation/languages.py), scored once after the language data
+# was built on the dev halves. Countries P/R: fr 0.945/0.929, de 0.961/0.961, es 0.962/0.943, it 0.978/0.900,
+# pt 0.980/0.889; persons P/R: fr 0.865/0.478, de 0.675/0.391, es 0.636/0.406, it 0.861/0.449, pt 0.806/0.420.
+# Before (English forms only): countries recall 0.21-0.47, persons recall 0.28-0.44. Floors sit about 0.03 below.
+HELDOUT_FLOORS = {
+    "fr": {"countries": (0.91, 0.89), "persons": (0.83, 0.44)},
+    "de": {"countries": (0.93, 0.93), "persons": (0.64, 0.36)},
+    "es": {"countries": (0.93, 0.91), "persons": (0.60, 0.37)},
+    "it": {"countries": (0.94, 0.87), "persons": (0.83, 0.41)},
+    "pt": {"countries": (0.95, 0.85), "persons": (0.77, 0.39)},
+}
+
+
+@pytest.mark.parametrize("language", sorted(HELDOUT_FLOORS))
+def test_heldout_figures_per_language_hold(language):
+    from tests.evaluation.languages import evaluate
+
+    report = evaluate(language, "heldout")
+    assert report.documents == 107 and report.detected.get(language, 0) >= 105
+    for category, (precision, recall) in HELDOUT_FLOORS[language].items():
+        counts = report.counts[category]
+        assert counts.precision >= precision and counts.recall >= recall, (category, counts)
+
+
+def test_every_document_is_annotated_in_every_language():
+    from tests.evaluation.languages import LANGUAGES, load
+
+    ids = [doc for doc, _, _ in load(LANGUAGES[0])]
+    for language in LANGUAGES:
+        rows = load(language)
+        assert [doc for doc, _, _ in rows] == ids and len(rows) == 215
+        assert all(len(code) == 2 and code.isupper() for _, _, gold in rows for code in gold["countries"])
