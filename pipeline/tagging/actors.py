@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,9 +34,9 @@ from pipeline.tagging.actor_gazetteer import Actor, ActorGazetteer, Named, Short
 from pipeline.tagging.countries import country_in, resolve_place
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
-from pipeline.tagging.matching import Joint, ascii_variant, fold
+from pipeline.tagging.matching import Joint, Match, ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
-from pipeline.tagging.people import find_people, person_name
+from pipeline.tagging.people import NamedPerson, find_people, names_a_thing, person_name
 from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
@@ -118,7 +119,16 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     text = story.text
     found = _Found()
     matches = story.matches(gazetteer().matcher)
-    named = [m for m in matches if isinstance(m.value, Named)]
+    everyone = find_people(text, story.runs, record.language)
+    ends = {person.end: person for person in everyone if " " in person.name}
+    surnames = {person.name.split()[-1]: person for person in reversed(ends.values())}  # the first of a name
+    named = [
+        m
+        for m in matches
+        if isinstance(m.value, Named)
+        and not _another_bearer(m, ends.get(m.end) or surnames.get(m.surface))
+        and not (m.value.actor.kind == "person" and names_a_thing(text, m.end))
+    ]
     taken = Taken(len(text), ((m.start, m.end) for m in named))
     if (dateline := story.dateline()) is not None:  # "ROMA (ANSA) -": a place, not an acronym
         taken.add(dateline.start, dateline.end)
@@ -157,8 +167,12 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     introduced = {fold(actor.name) for actor in found.actors.values()}
     surnames_only = []
     people_spans = Taken(len(text))
-    for person in find_people(text, story.runs, record.language):
-        if not free(person.start, person.end) or shorts.get((person.start, person.end)):
+    for person in everyone:
+        if not free(person.start, person.end):
+            continue
+        if shorts.get((person.start, person.end)):  # "Mme Clinton": a listed surname, maybe nobody the story named
+            if person.surname_only:
+                surnames_only.append(person)
             continue
         folded_name = fold(person.name)
         earlier = next((a for a in found.actors.values() if fold(a.name).endswith(f" {folded_name}")), None)
@@ -178,33 +192,42 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     )
     names = country_gazetteer().names
     for ministry in ministries:
-        country = ministry.country or dateline_country
-        if country and free(ministry.start, ministry.end):
-            label = ministry.slug.replace("-", " ").title()
-            actor = Actor(
-                f"{UNLISTED}{country.lower()}-ministry-{ministry.slug}",
-                f"Ministry of {label} ({names.get(country, country)})",
-                "organisation",
-                country,
-                "ministry",
-                (),
-                (),
-            )
-            found.add(actor, Mention(ministry.start, ministry.surface, "title"))
-        taken.add(ministry.start, ministry.end)  # a ministry without a country is no organisation of ours
+        if free(ministry.start, ministry.end):
+            start = _qualified_start(text, story.runs, ministry.start)  # "Israeli Defence Ministry"
+            surface = text[start : ministry.end]
+            country = ministry.country or dateline_country
+            if country:
+                label = ministry.slug.replace("-", " ").title()
+                actor = Actor(
+                    f"{UNLISTED}{country.lower()}-ministry-{ministry.slug}",
+                    f"Ministry of {label} ({names.get(country, country)})",
+                    "organisation",
+                    country,
+                    "ministry",
+                    (),
+                    (),
+                )
+            else:  # "the Immigration Department": named, though the text does not say whose
+                actor = Actor(UNLISTED + slug(surface), surface, "organisation", None, "ministry", (), ())
+            found.add(actor, Mention(start, surface, "title"))
+            taken.add(start, ministry.end)
     for organisation in find_organisations(text, story.runs):
         if free(organisation.start, organisation.end) and people_spans.free(organisation.start, organisation.end):
             key = UNLISTED + slug(organisation.name)
-            actor = found.actors.get(key) or Actor(
-                key,
-                organisation.name,
-                "organisation",
-                country_in(organisation.name),
-                "organisation",
-                (),
-                (),
+            actor = (
+                found.actors.get(key)
+                or _spelled_out(found, organisation.name)
+                or Actor(
+                    key,
+                    organisation.name,
+                    "organisation",
+                    country_in(organisation.name),
+                    "organisation",
+                    (),
+                    (),
+                )
             )
-            found.add(actor, Mention(organisation.start, organisation.name, "name"))
+            found.add(actor, Mention(organisation.start, text[organisation.start : organisation.end], "name"))
             taken.add(organisation.start, organisation.end)
     # Later mentions of people found by title: their full name again, or their surname (a short form).
     references: dict[int, tuple[str, list[Actor]]] = {
@@ -242,7 +265,16 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
         evidence = gather(mentions, story)
         score = relevance(evidence, story)
         tags.append(
-            ActorTag(actor.id, actor.name, actor.kind, actor.country, actor.role, score, evidence.surfaces, evidence)
+            ActorTag(
+                actor.id,
+                actor.name,
+                actor.kind,
+                actor.country,
+                actor.role_on(record.published_at),
+                score,
+                evidence.surfaces,
+                evidence,
+            )
         )
     return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))
 
@@ -271,3 +303,46 @@ def _occurrences(text: str, forms: Iterable[str]) -> list[tuple[int, int, str]]:
 
 def _word_char(text: str, at: int) -> bool:
     return 0 <= at < len(text) and (text[at].isalnum() or text[at] == "_")
+
+
+_QUALIFIERS = frozenset({"Federal", "State", "Western", "Eastern", "Northern", "Southern", "North", "South", "New"})
+
+
+def _qualified_start(text: str, runs: list[tuple[int, int]], start: int) -> int:
+    """Where a ministry's name starts with the words of its run that say whose it is, as written: "Western
+    Australian Health Department", not "Health Department" (country words and a few qualifiers, nothing else)."""
+    run = bisect_right(runs, (start, len(text) + 1)) - 1
+    if run < 0 or not runs[run][0] < start <= runs[run][1]:
+        return start
+    words = text[runs[run][0] : start].split()
+    while words and not words[-1].endswith(("'s", "\u2019s")) and (words[-1] in _QUALIFIERS or country_in(words[-1])):
+        start = text.rindex(words.pop(), 0, start)
+    return start
+
+
+def _spelled_out(found: _Found, name: str) -> Actor | None:
+    """The organisation found so far under this name or alias, or whose name an acronym stands for ("CCD" after
+    the listed "Centre for Countering Disinformation")."""
+    acronym = name.isupper() and 2 <= len(name) <= 6
+    for actor in found.actors.values():
+        if actor.kind != "organisation":
+            continue
+        forms = (actor.name, *actor.aliases)
+        if name in forms or (acronym and name in {_initials(form) for form in forms}):
+            return actor
+    return None
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word[0].isupper())
+
+
+def _another_bearer(match: Match[Named], person: NamedPerson | None) -> bool:
+    """Whether a listed person's alias ends the full name of someone else, or is the surname of someone else the
+    story named in full before: "Melania Trump" is not Donald Trump, "Donald J. Trump" is; "Truss" after "Warren
+    Truss" is Warren Truss."""
+    if person is None or person.start >= match.start or match.value.kind != "alias" or " " in match.surface:
+        return False
+    if match.value.actor.kind != "person":
+        return False
+    return person.name.split()[0] != match.value.actor.name.split()[0]

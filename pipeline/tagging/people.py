@@ -38,6 +38,7 @@ _PLACE_NOUN_AFTER = re.compile(
     r"|camp|battleground|range|hills|river|coast|island|peninsula|highway|road|street|state|territory)\b"
 )
 _LOWERCASE_TITLE = re.compile(r"\b[a-z]+[ \t]+$")
+_NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
 _LOOK_BACK = 24
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
@@ -119,6 +120,13 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
     return found
+
+
+def names_a_thing(text: str, end: int) -> bool:
+    """Whether the name ending at `end` is part of a place's or an organisation's name: a head word follows it
+    ("Queen Elizabeth Hospital", "Howard Government")."""
+    following = _NEXT_CAPITALISED.match(text, end)
+    return following is not None and _bare(text, *following.span(1)) in _lexicon().heads
 
 
 def _after_lowercase_title(text: str, start: int, lexicon: _Lexicon) -> bool:

@@ -82,7 +82,7 @@ def test_a_country_that_is_a_surname_is_the_person_not_the_country():
     )
     for record in (english, portuguese):
         assert "ME" not in _codes(record) and "PT" in _codes(record)
-        assert "Luís Montenegro" in _people(record)
+        assert {"Luís Montenegro", "Luis Montenegro"} & _people(record)  # listed, or found by the title
     assert "ME" in _codes(
         _story("Talks in the Balkans\n\nPODGORICA (Reuters) - Montenegro said on Monday it would join.")
     )
