@@ -23,7 +23,7 @@ import dataclasses
 import functools
 import re
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -36,13 +36,16 @@ from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import Joint, Match, ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
-from pipeline.tagging.people import NamedPerson, find_people, names_a_thing, person_name
+from pipeline.tagging.people import NamedPerson, find_people, lone_names, names_a_thing, person_name
 from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
 
 UNLISTED = "unlisted:"
 _NOT_ID = re.compile(r"[^a-z0-9]+")
+_SPEAKS = re.compile(
+    r"['\u2019]s\b| (?:said|says|told|added|wrote|a déclaré|a dit|sagte|erklärte|dijo|afirmó|ha detto|disse)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,16 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     for person in surnames_only:  # "Mr Howard" in a story that never gave his full name: Howard is the actor
         if person.start not in referred:
             actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (person.name,))
+            found.add(actor, Mention(person.start, person.name, "short"))
+            referred.add(person.start)
+    lone = [
+        p for p in lone_names(text, story.runs, record.language) if p.start not in referred and free(p.start, p.end)
+    ]
+    recurring = Counter(person.name for person in lone)
+    for person in lone:  # "Seagal", named twice and never in full: an excerpt, or a name everyone knows
+        if recurring[person.name] > 1 or _SPEAKS.match(text, person.end):
+            key = UNLISTED + slug(person.name)
+            actor = found.actors.get(key) or Actor(key, person.name, "person", None, "", (), (person.name,))
             found.add(actor, Mention(person.start, person.name, "short"))
     credited = fold(record.source.agency or "")
     tags = []

@@ -86,9 +86,7 @@ def country_before(text: str) -> str | None:
 def country_in(phrase: str) -> str | None:
     """The first country named in a short phrase ("Kenya's interior minister", "of Kursk"), or None."""
     folded = fold(phrase)
-    return next(
-        (code for match in gazetteer().matcher.find(phrase, folded) if (code := _code(match.value, folded))), None
-    )
+    return next((code for match in gazetteer().matcher.find(phrase) if (code := _code(match.value, folded))), None)
 
 
 def _name_use(match: Match[FormValue], story: StoryText, starts: set[int], found: CountryGazetteer) -> str | None:

@@ -1,9 +1,11 @@
-"""Find gazetteer forms in running text: one Aho-Corasick pass, then word-boundary and case checks.
+"""Find gazetteer forms in running text: one Aho-Corasick pass, then word-boundary checks.
 
-The automaton holds every form folded (lowercase, curly apostrophes straightened: the same length as the text)
-and is built once; a story costs one pass over its text. A hit counts only when it does not start or end inside
-a word and its case fits the form as written (`cased`), so "US" never matches "us" nor "Chad" "chad". Where
-accepted hits overlap, the leftmost and then the longest wins ("South Korea" over "Korea", "New Mexico" over
+The automaton holds every form in each way its case may be written (as written, with a capital first
+letter at a sentence start, in capitals when it has four letters or more, in headlines and datelines), with
+curly apostrophes straightened, and is built once; a story costs one pass over its text. So "US" never matches
+"us" nor "Chad" "chad", and the pass meets no lowercase text inside words ("li" in "police"), which an automaton
+over lowercased text meets a hundred times a story. A hit counts only when it does not start or end inside a
+word. Where hits overlap, the leftmost and then the longest wins ("South Korea" over "Korea", "New Mexico" over
 "Mexico"): the standard longest-match rule of gazetteer taggers.
 """
 
@@ -17,8 +19,6 @@ from typing import Any, Generic, TypeVar
 import ahocorasick
 
 T = TypeVar("T")
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def fold(text: str) -> str:
@@ -39,15 +39,21 @@ def ascii_variant(form: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", form) if not unicodedata.combining(c))
 
 
-def cased(surface: str, form: str) -> bool:
-    """Whether text written as `surface` can be `form`: as written, with a capital first letter (a sentence
-    start), or in capitals when the form has four letters or more (headlines, datelines)."""
-    if "\u2019" in surface or "\u2018" in surface or "\u02bc" in surface:
-        surface = surface.translate(_APOSTROPHES)
-        form = form.translate(_APOSTROPHES)
-    if surface == form or surface == form[:1].upper() + form[1:]:
-        return True
-    return surface.isupper() and sum(c.isalpha() for c in form) >= 4
+def writings(form: str) -> set[str]:
+    """Every way a form may be written in text, apostrophes straightened: as written, with a capital first letter
+    (a sentence start), or in capitals when it has four letters or more (headlines, datelines)."""
+    form = straight(form)
+    written = {form, form[:1].upper() + form[1:]}
+    if sum(c.isalpha() for c in form) >= 4:
+        written.add(form.upper())
+    return written
+
+
+def straight(text: str) -> str:
+    """The text with curly apostrophes straightened, every character at its offset."""
+    if "\u2019" in text or "\u2018" in text or "\u02bc" in text:
+        return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+    return text
 
 
 def _inside_word(text: str, start: int, end: int) -> bool:
@@ -69,27 +75,27 @@ class Matcher(Generic[T]):
     def __init__(self, forms: Iterable[tuple[str, T]]) -> None:
         by_key: dict[str, list[tuple[str, T]]] = {}
         for form, value in forms:
-            by_key.setdefault(fold(form), []).append((form, value))
+            for written in writings(form):
+                by_key.setdefault(written, []).append((form, value))
         self.entries: dict[str, tuple[tuple[str, T], ...]] = {key: tuple(found) for key, found in by_key.items()}
         self._automaton = _automaton(self.entries)
         self.size = len(self.entries)
         self.joint: Joint | None = None
 
-    def find(self, text: str, folded: str | None = None) -> list[Match[T]]:
-        """Leftmost-longest matches that pass the boundary and case checks. `folded` is `fold(text)`, when the
-        caller has it already."""
+    def find(self, text: str) -> list[Match[T]]:
+        """Leftmost-longest matches that pass the boundary checks."""
         if not self.size:
             return []
         candidates: list[Match[T]] = []
-        for last, (length, entries) in self._automaton.iter(fold(text) if folded is None else folded):
+        for last, (length, entries) in self._automaton.iter(straight(text)):
             start, end = last - length + 1, last + 1
             if not _inside_word(text, start, end):
-                _accept(candidates, text, start, end, entries)
+                candidates.append(Match(start, end, text[start:end], entries[0][0], entries[0][1]))
         return _leftmost_longest(candidates)
 
-    def find_joint(self, text: str, folded: str) -> dict[Matcher[Any], list[Match[Any]]]:
+    def find_joint(self, text: str) -> dict[Matcher[Any], list[Match[Any]]]:
         """This matcher's matches, and those of every matcher joined with it, from one pass over the text."""
-        return self.joint.find(text, folded) if self.joint is not None else {self: self.find(text, folded)}
+        return self.joint.find(text) if self.joint is not None else {self: self.find(text)}
 
 
 class Joint:
@@ -106,13 +112,14 @@ class Joint:
         self._matchers = matchers
         self._automaton = _automaton({key: tuple(groups) for key, groups in by_key.items()})
 
-    def find(self, text: str, folded: str) -> dict[Matcher[Any], list[Match[Any]]]:
+    def find(self, text: str) -> dict[Matcher[Any], list[Match[Any]]]:
         candidates: list[list[Match[Any]]] = [[] for _ in self._matchers]
-        for last, (length, groups) in self._automaton.iter(folded):
+        for last, (length, groups) in self._automaton.iter(straight(text)):
             start, end = last - length + 1, last + 1
             if not _inside_word(text, start, end):
+                surface = text[start:end]
                 for index, entries in groups:
-                    _accept(candidates[index], text, start, end, entries)
+                    candidates[index].append(Match(start, end, surface, entries[0][0], entries[0][1]))
         return {matcher: _leftmost_longest(found) for matcher, found in zip(self._matchers, candidates, strict=True)}
 
 
@@ -123,14 +130,6 @@ def _automaton(payloads: dict[str, Any]) -> ahocorasick.Automaton:
     if payloads:
         automaton.make_automaton()
     return automaton
-
-
-def _accept(candidates: list[Match[T]], text: str, start: int, end: int, entries: tuple[tuple[str, T], ...]) -> None:
-    surface = text[start:end]
-    for form, value in entries:
-        if cased(surface, form):
-            candidates.append(Match(start, end, surface, form, value))
-            return
 
 
 def _leftmost_longest(candidates: list[Match[T]]) -> list[Match[T]]:

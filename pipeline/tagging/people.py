@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from wordfreq import zipf_frequency
 
 from pipeline.config_dir import config_path
-from pipeline.tagging.countries import gazetteer as country_gazetteer
+from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import fold
 from pipeline.tagging.runs import capitalised_runs
 
@@ -40,6 +40,8 @@ _PLACE_NOUN_AFTER = re.compile(
 _LOWERCASE_TITLE = re.compile(r"\b[a-z]+[ \t]+$")
 _NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
 _LOOK_BACK = 24
+_MID_SENTENCE = re.compile(r"[\w,;] ")  # a word or a comma, then the space before the name: not a sentence opener
+_LONE_ZIPF = 2.0
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
 _SPEECH_AFTER = re.compile(
@@ -68,9 +70,13 @@ class _Lexicon:
     heads: frozenset[str]
     organisation_heads: frozenset[str]
     before_names: frozenset[str]  # courtesy titles and given names: what may follow a place word that opens a run
+    nouns_capitalised: bool = False  # German: a rare capitalised word is as likely a noun as a name
 
     def common(self, word: str, zipf: float = 2.5) -> bool:
         return _common_word(word, zipf, self.language)
+
+    def place(self, word: str) -> bool:
+        return _is_place(word, self.language)
 
 
 @functools.cache
@@ -88,11 +94,13 @@ def _lexicon(language: str = "en") -> _Lexicon:
         own = tomllib.loads(config_path("gazetteers", f"names.{language}.toml").read_text(encoding="utf-8"))
         for key in ("courtesy", "honorifics", "lowercase_titles", "not_names"):
             names[key] = names[key] + own.get(key, [])
+        names["nouns_capitalised"] = own.get("nouns_capitalised", False)
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     lines = config_path("gazetteers", "first-names.txt").read_text(encoding="utf-8").splitlines()
     given_names = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return _Lexicon(
         language=language if language in languages() else "en",
+        nouns_capitalised=bool(names.get("nouns_capitalised", False)),
         given=given_names,
         courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
         honorifics=frozenset(names["honorifics"]),
@@ -119,6 +127,35 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
                 continue
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
+    return found
+
+
+def lone_names(text: str, runs: list[tuple[int, int]], language: str | None = None) -> list[NamedPerson]:
+    """Single capitalised words inside a sentence that can only be a surname: rare in English and in the story's
+    language (wordfreq), no place, title or sentence word, no acronym ("Knightley", "Seagal", "Dündar"). They are
+    people when nothing else claimed them and they recur or do something ("Seagal said")."""
+    lexicon = _lexicon(language or "en")
+    if lexicon.nouns_capitalised:
+        return []
+    found = []
+    for start, end in runs:
+        word = text[start:end]
+        if " " in word or start < 2 or not _MID_SENTENCE.match(text[start - 2 : start]):
+            continue
+        bare = _bare(text, start, end)
+        if (
+            len(bare) < 3
+            or not bare[1:].islower()
+            or bare in lexicon.not_names
+            or bare in lexicon.courtesy
+            or bare in lexicon.heads
+            or lexicon.common(bare, _LONE_ZIPF)
+            or lexicon.place(bare)
+            or fold(bare) in story_gazetteer(lexicon.language).cities
+            or _AFTER_PLACE_WORD.search(text, max(0, start - _LOOK_BACK), start)
+        ):
+            continue
+        found.append(NamedPerson(bare, start, start + len(bare), True))
     return found
 
 
@@ -202,7 +239,7 @@ def read_name(
         if word in lexicon.courtesy or word in lexicon.not_names:
             titled = word in lexicon.courtesy and word not in lexicon.modifiers  # the word right before the name
             honoured = word in lexicon.honorifics
-        elif not (_is_place(word) and (word not in lexicon.given or following in lexicon.before_names)):
+        elif not (lexicon.place(word) and (word not in lexicon.given or following in lexicon.before_names)):
             break
         index += 1
     end = len(words)
@@ -215,18 +252,16 @@ def read_name(
         return None  # "Agriculture Minister"
     if len(name) == 1:
         single = name[0]
-        if not titled or len(single) < 2 or _is_place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
+        if not titled or len(single) < 2 or lexicon.place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
         return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
     if not titled and not _given(name[0], lexicon):
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
-        if later is not None and _common_word(
-            name[0], language=lexicon.language
-        ):  # "Leg-spinner Stuart MacGill": the name starts at Stuart
-            index, name = index + later, name[later:]
+        if later is not None and (lexicon.nouns_capitalised or lexicon.common(name[0])):
+            index, name = index + later, name[later:]  # "Leg-spinner Stuart MacGill": the name starts at Stuart
         elif later is None and not (speaks and len(name) <= _SPOKEN_WORDS and not any(map(lexicon.common, name))):
             return None
-    if name[0] in lexicon.organisation_heads or _holds_place(tuple(name), name[0] in lexicon.given):
+    if name[0] in lexicon.organisation_heads or _holds_place(tuple(name), name[0] in lexicon.given, lexicon.language):
         return None
     return index, len(name), False
 
@@ -252,24 +287,24 @@ def _bare(text: str, start: int, end: int) -> str:
 
 
 @functools.cache
-def _is_place(form: str) -> bool:
-    return any(m.start == 0 and m.end == len(form) for m in country_gazetteer().matcher.find(form))
+def _is_place(form: str, language: str = "en") -> bool:
+    return any(m.start == 0 and m.end == len(form) for m in story_gazetteer(language).matcher.find(form))
 
 
 @functools.lru_cache(maxsize=65536)
-def _holds_place(name: tuple[str, ...], given_first: bool) -> bool:
-    """Whether a country or city form stands in the name ("East Timor", "Alice Springs"): never a person. A given
-    name that is also a place ("Jordan Bardella") or, after a given name, a surname that is also a demonym ("Matt
-    Welsh") or a country's name people bear ("Luís Montenegro", countries.toml [person_names]) does not count."""
+def _holds_place(name: tuple[str, ...], given_first: bool, language: str = "en") -> bool:
+    """Whether a country or city form stands in the name ("East Timor", "Alice Springs", in Spanish "Reino Unido"):
+    never a person. A given name that is also a place ("Jordan Bardella") or, after a given name, a surname that is
+    also a demonym ("Matt Welsh") or a country's name people bear ("Luís Montenegro", countries.toml
+    [person_names]) does not count."""
+    places = story_gazetteer(language)
     text = " ".join(name)
-    for match in country_gazetteer().matcher.find(text):
+    for match in places.matcher.find(text):
         if given_first and " " not in match.surface and (match.start == 0 or match.end == len(text)):
-            if match.start == 0 and not _common_word(name[-1], 3.0):  # "Jordan Bardella", not "Sydney Swans"
+            if match.start == 0 and not _common_word(name[-1], 3.0, language):  # "Jordan Bardella", not "Sydney Swans"
                 continue
-            surname = (
-                getattr(match.value, "kind", "") != "name" or fold(match.surface) in country_gazetteer().person_names
-            )
-            if match.start > 0 and surname and not _is_place(name[0]):  # "Matt Welsh", "Luís Montenegro"
+            surname = getattr(match.value, "kind", "") != "name" or fold(match.surface) in places.person_names
+            if match.start > 0 and surname and not _is_place(name[0], language):  # "Matt Welsh", "Luís Montenegro"
                 continue
         return True
-    return fold(text) in country_gazetteer().cities
+    return fold(text) in places.cities

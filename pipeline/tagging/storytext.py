@@ -65,7 +65,7 @@ class StoryText:
         """The matcher's matches in the text, kept for the story; matchers joined into one automaton
         (`matching.Joint`) are all read in the same pass."""
         if matcher not in self._matches:
-            self._matches.update(matcher.find_joint(self.text, self.folded))
+            self._matches.update(matcher.find_joint(self.text))
         return self._matches[matcher]
 
     @cached_property

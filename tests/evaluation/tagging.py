@@ -28,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 ANNOTATIONS = ROOT / "tests" / "data" / "lee" / "annotations.jsonl"
 GAZETTEER = ROOT / "config" / "gazetteers" / "actors.toml"
+OFFICE_HOLDERS = ROOT / "config" / "gazetteers" / "office-holders.toml"
 CORPUS_SHA256 = "5d78d6dafd953bbf65797bef09a9ffb9ec430583381be705f8fd460000f370fb"
 DOCUMENTS = 300
 SPLITS = ("dev", "heldout")
@@ -402,12 +403,15 @@ def score_document(
     return score
 
 
-def gazetteer_forms(path: Path = GAZETTEER) -> dict[str, set[str]]:
-    """kind -> the normalised names and aliases of the actors listed in config/gazetteers/actors.toml."""
+def gazetteer_forms(path: Path = GAZETTEER, offices: Path = OFFICE_HOLDERS) -> dict[str, set[str]]:
+    """kind -> the normalised names and aliases of the actors listed in config/gazetteers/actors.toml and
+    office-holders.toml."""
     listed: dict[str, set[str]] = {kind: set() for kind in KIND_OF.values()}
     for actor in tomllib.loads(path.read_text(encoding="utf-8"))["actor"]:
         names = [actor["name"], *actor.get("aliases", ())]
         listed.setdefault(actor["kind"], set()).update(forms(names, titles=actor["kind"] == "person"))
+    for person in tomllib.loads(offices.read_text(encoding="utf-8"))["person"]:
+        listed["person"].update(forms([person["name"], *person.get("aliases", ())], titles=True))
     return listed
 
 
@@ -476,7 +480,7 @@ def format_table(report: Report) -> str:
         f"{category} {covered}/{total} ({covered / total:.1%})" if total else f"{category} 0/0"
         for category, (covered, total) in report.coverage.items()
     )
-    lines.append(f"gazetteer coverage (gold names listed in config/gazetteers/actors.toml): {shares}")
+    lines.append(f"gazetteer coverage (gold names listed in actors.toml or office-holders.toml): {shares}")
     lines.extend(f"no record (scored as no tags): doc {doc}: {why}" for doc, why in report.failures)
     return "\n".join(lines)
 
