@@ -30,9 +30,10 @@ from typing import Any
 
 from pipeline.record import StoryRecord
 from pipeline.tagging import actor_gazetteer
-from pipeline.tagging.actor_gazetteer import Actor, ActorGazetteer, Named, Short, surname
+from pipeline.tagging.actor_gazetteer import ROLES, Actor, ActorGazetteer, Named, Short, surname
 from pipeline.tagging.countries import country_in, resolve_place
 from pipeline.tagging.countries import gazetteer as country_gazetteer
+from pipeline.tagging.country_forms import CountryForm
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import Joint, Match, ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
@@ -42,6 +43,7 @@ from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
 
 UNLISTED = "unlisted:"
+_HEADS = ("head_of_state", "head_of_government")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 _SPEAKS = re.compile(
     r"['\u2019]s\b| (?:said|says|told|added|wrote|a déclaré|a dit|sagte|erklärte|dijo|afirmó|ha detto|disse)\b"
@@ -250,8 +252,17 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             else:
                 found.add(actor, Mention(start, form, "name"))
                 taken.add(start, end)
+    named_countries = {
+        m.value.code for m in story.matches(country_gazetteer().matcher) if isinstance(m.value, CountryForm)
+    }
+    named_countries.add(dateline_country or "")
+    given_names = {person.name.split()[0] for person in everyone}
     for start, (surface, candidates) in sorted(references.items()):
-        actor = found.referent(candidates, start) if free(start, start + len(surface)) else None
+        if not free(start, start + len(surface)):
+            continue
+        actor = found.referent(candidates, start)
+        if actor is None and surface not in given_names:  # "George" after "George Harrison" is no Eddie George
+            actor = _in_office(candidates, record.published_at, named_countries)
         if actor is not None:
             found.add(actor, Mention(start, surface, "short"), introduces=False)
     referred = {mention.start for mentions in found.mentions.values() for mention in mentions}
@@ -359,3 +370,19 @@ def _another_bearer(match: Match[Named], person: NamedPerson | None) -> bool:
     if match.value.actor.kind != "person":
         return False
     return person.name.split()[0] != match.value.actor.name.split()[0]
+
+
+def _in_office(candidates: list[Actor], date: str | None, countries: set[str]) -> Actor | None:
+    """The head of state or government a bare surname means on the story's date, when the story named nobody
+    else by it and names the holder's country ("Bush" in a 2003 story on the US is the president, not the
+    governor of Florida; in 1991 his father; in 2026 nobody)."""
+    if not date:
+        return None
+    ranked = sorted(
+        (ROLES.index(role), actor)
+        for actor in candidates
+        if actor.offices and actor.country in countries and (role := actor.role_on(date)) in _HEADS
+    )
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]

@@ -418,3 +418,14 @@ def test_a_rare_word_inside_a_sentence_named_twice_or_speaking_is_a_person():
     assert found["unlisted:tarlowski"].kind == "person" and found["unlisted:tarlowski"].evidence.count == 2
     assert "unlisted:corowa" not in tags(story("Floods hit the town, near Corowa. Residents of Corowa fled."))
     assert not any(tag.kind == "person" for tag in tags(story("The minister visited the plant on Monday.")).values())
+
+
+def test_a_bare_listed_surname_is_whoever_held_office_on_the_story_date():
+    record = story("Bush said the talks with the US Congress would go on.")
+    on = {
+        date: tags(dataclasses.replace(record, published_at=date))
+        for date in ("2003-04-01", "1991-04-01", "2026-04-01")
+    }
+    people = {date: {key for key, tag in found.items() if tag.kind == "person"} for date, found in on.items()}
+    assert people["2003-04-01"] == {"george-w-bush"} and people["1991-04-01"] == {"george-h-w-bush"}
+    assert not any(tag.kind == "person" for tag in on["2026-04-01"].values())
