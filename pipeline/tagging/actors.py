@@ -23,7 +23,7 @@ import dataclasses
 import functools
 import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +37,7 @@ from pipeline.tagging.country_forms import CountryForm
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
 from pipeline.tagging.matching import Joint, Match, ascii_variant, fold
 from pipeline.tagging.organisations import find_organisations
-from pipeline.tagging.people import NamedPerson, find_people, lone_names, names_a_thing, person_name
+from pipeline.tagging.people import NamedPerson, find_people, names_a_thing, person_name
 from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
 from pipeline.tagging.titles import Titles
@@ -45,9 +45,6 @@ from pipeline.tagging.titles import Titles
 UNLISTED = "unlisted:"
 _HEADS = ("head_of_state", "head_of_government")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
-_SPEAKS = re.compile(
-    r"['\u2019]s\b| (?:said|says|told|added|wrote|a déclaré|a dit|sagte|erklärte|dijo|afirmó|ha detto|disse)\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,21 +267,11 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
         if person.start not in referred:
             actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (person.name,))
             found.add(actor, Mention(person.start, person.name, "short"))
-            referred.add(person.start)
-    lone = [
-        p for p in lone_names(text, story.runs, record.language) if p.start not in referred and free(p.start, p.end)
-    ]
-    recurring = Counter(person.name for person in lone)
-    for person in lone:  # "Seagal", named twice and never in full: an excerpt, or a name everyone knows
-        if recurring[person.name] > 1 or _SPEAKS.match(text, person.end):
-            key = UNLISTED + slug(person.name)
-            actor = found.actors.get(key) or Actor(key, person.name, "person", None, "", (), (person.name,))
-            found.add(actor, Mention(person.start, person.name, "short"))
     credited = fold(record.source.agency or "")
     tags = []
     for actor_id, mentions in found.mentions.items():
         actor = found.actors[actor_id]
-        if credited and credited in {fold(form) for form in (actor.name, *actor.aliases)}:
+        if credited and credited in _folded_names(actor):
             continue
         evidence = gather(mentions, story)
         score = relevance(evidence, story)
@@ -347,18 +334,20 @@ def _qualified_start(text: str, runs: list[tuple[int, int]], start: int) -> int:
 def _spelled_out(found: _Found, name: str) -> Actor | None:
     """The organisation found so far under this name or alias, or whose name an acronym stands for ("CCD" after
     the listed "Centre for Countering Disinformation")."""
-    acronym = name.isupper() and 2 <= len(name) <= 6
-    for actor in found.actors.values():
-        if actor.kind != "organisation":
-            continue
-        forms = (actor.name, *actor.aliases)
-        if name in forms or (acronym and name in {_initials(form) for form in forms}):
-            return actor
-    return None
+    return next((a for a in found.actors.values() if a.kind == "organisation" and name in _names_of(a)), None)
 
 
-def _initials(name: str) -> str:
-    return "".join(word[0] for word in name.split() if word[0].isupper())
+@functools.lru_cache(maxsize=16384)
+def _names_of(actor: Actor) -> frozenset[str]:
+    """An organisation's name and aliases, and the acronyms they make."""
+    forms = (actor.name, *actor.aliases)
+    acronyms = {"".join(word[0] for word in form.split() if word[0].isupper()) for form in forms}
+    return frozenset(forms) | {acronym for acronym in acronyms if 2 <= len(acronym) <= 6}
+
+
+@functools.lru_cache(maxsize=16384)
+def _folded_names(actor: Actor) -> frozenset[str]:
+    return frozenset(fold(form) for form in (actor.name, *actor.aliases))
 
 
 def _another_bearer(match: Match[Named], person: NamedPerson | None) -> bool:

@@ -25,6 +25,7 @@ from pipeline.tagging.people import person_name
 from pipeline.tagging.runs import JOINERS, capitalised_runs
 from pipeline.tagging.spans import Taken
 
+_WORD = re.compile(r"\S+")
 _ACRONYM = re.compile(r"[A-Z][A-Z&]{1,5}")
 _DESCRIBING = re.compile(r"-[a-z]+$")  # "Sydney-based", "US-led": what a name is like, not part of it
 _APOSTROPHES = ("'", "\u2019")
@@ -185,7 +186,7 @@ def _full_names(found: list[NamedOrganisation]) -> dict[str, str]:
 def _in_run(text: str, start: int, end: int, lexicon: _Lexicon) -> list[NamedOrganisation]:
     """The organisation a run of capitalised words names, if any: cut at possessives ("Ukraine's National Security
     Council": the owner is not part of the name) and full stops, without the titles and sentence words before it."""
-    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    words = [word.span() for word in _WORD.finditer(text, start, end)]
     found = []
     for piece in _pieces(text, words, lexicon):
         bare = [_bare(text[s:e]) for s, e in piece]

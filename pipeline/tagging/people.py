@@ -39,9 +39,8 @@ _PLACE_NOUN_AFTER = re.compile(
 )
 _LOWERCASE_TITLE = re.compile(r"\b[a-z]+[ \t]+$")
 _NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
+_WORD = re.compile(r"\S+")
 _LOOK_BACK = 24
-_MID_SENTENCE = re.compile(r"[\w,;] ")  # a word or a comma, then the space before the name: not a sentence opener
-_LONE_ZIPF = 2.0
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
 _SPEECH_AFTER = re.compile(
@@ -70,7 +69,7 @@ class _Lexicon:
     heads: frozenset[str]
     organisation_heads: frozenset[str]
     before_names: frozenset[str]  # courtesy titles and given names: what may follow a place word that opens a run
-    nouns_capitalised: bool = False  # German: a rare capitalised word is as likely a noun as a name
+    nouns_capitalised: bool = False  # German: a capitalised word before a given name is a title, not a name
 
     def common(self, word: str, zipf: float = 2.5) -> bool:
         return _common_word(word, zipf, self.language)
@@ -130,35 +129,6 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
     return found
 
 
-def lone_names(text: str, runs: list[tuple[int, int]], language: str | None = None) -> list[NamedPerson]:
-    """Single capitalised words inside a sentence that can only be a surname: rare in English and in the story's
-    language (wordfreq), no place, title or sentence word, no acronym ("Knightley", "Seagal", "Dündar"). They are
-    people when nothing else claimed them and they recur or do something ("Seagal said")."""
-    lexicon = _lexicon(language or "en")
-    if lexicon.nouns_capitalised:
-        return []
-    found = []
-    for start, end in runs:
-        word = text[start:end]
-        if " " in word or start < 2 or not _MID_SENTENCE.match(text[start - 2 : start]):
-            continue
-        bare = _bare(text, start, end)
-        if (
-            len(bare) < 3
-            or not bare[1:].islower()
-            or bare in lexicon.not_names
-            or bare in lexicon.courtesy
-            or bare in lexicon.heads
-            or lexicon.common(bare, _LONE_ZIPF)
-            or lexicon.place(bare)
-            or fold(bare) in story_gazetteer(lexicon.language).cities
-            or _AFTER_PLACE_WORD.search(text, max(0, start - _LOOK_BACK), start)
-        ):
-            continue
-        found.append(NamedPerson(bare, start, start + len(bare), True))
-    return found
-
-
 def names_a_thing(text: str, end: int) -> bool:
     """Whether the name ending at `end` is part of a place's or an organisation's name: a head word follows it
     ("Queen Elizabeth Hospital", "Howard Government")."""
@@ -178,8 +148,8 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     stop that is not an initial's or a title's ("Shane Warne. MacGill"), an organisation's or a place's head word
     ("Logan International Airport Tom Kinton")."""
     pieces, begin = [], start
-    for word in re.finditer(r"\S+", text[start:end]):
-        at, after = start + word.start(), start + word.end()
+    for word in _WORD.finditer(text, start, end):
+        at, after = word.span()
         if word[0] in _SPLITTERS or (len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
                 pieces.append((begin, at - 1))
@@ -200,7 +170,7 @@ def _person(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson |
     before = text[max(0, start - _LOOK_BACK) : start]
     if _AFTER_PLACE_WORD.search(before) or _PLACE_NOUN_AFTER.match(text, end):
         return None  # "in Tora Bora", "near Hill Top", "the Tora Bora region": a place
-    words = [(start + w.start(), start + w.end()) for w in re.finditer(r"\S+", text[start:end])]
+    words = [word.span() for word in _WORD.finditer(text, start, end)]
     titled = bool(_LOWERCASE_TITLE.search(before)) and before.split()[-1] in lexicon.lowercase_titles
     speaks = bool(_SPEECH_AFTER.match(text, end))
     read = read_name([_bare(text, *span) for span in words], lexicon, titled=titled, speaks=speaks)

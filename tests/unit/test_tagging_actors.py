@@ -413,13 +413,6 @@ def test_a_listed_surname_after_a_courtesy_title_is_a_person_even_unintroduced()
     assert found["unlisted:clinton"].kind == "person"
 
 
-def test_a_rare_word_inside_a_sentence_named_twice_or_speaking_is_a_person():
-    found = tags(story("The film made headlines, and critics said Tarlowski was wrong. The studio dropped Tarlowski."))
-    assert found["unlisted:tarlowski"].kind == "person" and found["unlisted:tarlowski"].evidence.count == 2
-    assert "unlisted:corowa" not in tags(story("Floods hit the town, near Corowa. Residents of Corowa fled."))
-    assert not any(tag.kind == "person" for tag in tags(story("The minister visited the plant on Monday.")).values())
-
-
 def test_a_bare_listed_surname_is_whoever_held_office_on_the_story_date():
     record = story("Bush said the talks with the US Congress would go on.")
     on = {
