@@ -26,3 +26,9 @@ def config_path(*parts: str) -> Path:
     if not _SOURCE_TREE_CONFIG.is_dir():
         raise FileNotFoundError(f"no config folder at {_SOURCE_TREE_CONFIG}: set WIRESTREAM_CONFIG_DIR to one")
     return _SOURCE_TREE_CONFIG.joinpath(*parts)
+
+
+def languages_of(stem: str) -> frozenset[str]:
+    """The languages with gazetteer files of their own beside `gazetteers/<stem>.toml`, named
+    `gazetteers/<stem>.<lang>.toml` ("fr" for countries.fr.toml)."""
+    return frozenset(path.name.split(".")[1] for path in config_path("gazetteers").glob(f"{stem}.*.toml"))

@@ -35,8 +35,8 @@ from pipeline.tagging.countries import country_in, resolve_place
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.country_forms import CountryForm
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
-from pipeline.tagging.matching import Joint, Match, ascii_variant, fold
-from pipeline.tagging.organisations import find_organisations
+from pipeline.tagging.matching import Joint, Match, ascii_variant, fold, leftmost_longest
+from pipeline.tagging.organisations import find_organisations, initials
 from pipeline.tagging.people import NamedPerson, find_people, names_a_thing, person_name
 from pipeline.tagging.spans import Taken
 from pipeline.tagging.storytext import StoryText, story_text
@@ -239,7 +239,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     for actor in [a for key, a in found.actors.items() if key.startswith(UNLISTED) and a.kind == "person"]:
         for form, short in ((actor.name, False), *((form, True) for form in actor.short)):
             forms[form].append((actor, short))
-    for start, end, form in _occurrences(text, forms):
+    for start, end, form, _, _ in _occurrences(text, forms):
         if not free(start, end):
             continue
         for actor, short in forms[form]:
@@ -290,7 +290,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
     return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))
 
 
-def _occurrences(text: str, forms: Iterable[str]) -> list[tuple[int, int, str]]:
+def _occurrences(text: str, forms: Iterable[str]) -> list[Match[None]]:
     """Whole-word occurrences of the forms, leftmost and then longest first, none overlapping: "Tammy Bruce"
     before "Bruce". `str.find` a form, not one regular expression of them all: the expression is compiled anew
     for each story's forms and tests its look-behind at every position, several times the cost."""
@@ -300,16 +300,9 @@ def _occurrences(text: str, forms: Iterable[str]) -> list[tuple[int, int, str]]:
         while at >= 0:
             end = at + len(form)
             if not _word_char(text, at - 1) and not _word_char(text, end):
-                hits.append((at, end, form))
+                hits.append(Match(at, end, form, form, None))
             at = text.find(form, at + 1)
-    hits.sort(key=lambda hit: (hit[0], hit[0] - hit[1]))
-    chosen: list[tuple[int, int, str]] = []
-    reach = 0
-    for hit in hits:
-        if hit[0] >= reach:
-            chosen.append(hit)
-            reach = hit[1]
-    return chosen
+    return leftmost_longest(hits)
 
 
 def _word_char(text: str, at: int) -> bool:
@@ -341,7 +334,7 @@ def _spelled_out(found: _Found, name: str) -> Actor | None:
 def _names_of(actor: Actor) -> frozenset[str]:
     """An organisation's name and aliases, and the acronyms they make."""
     forms = (actor.name, *actor.aliases)
-    acronyms = {"".join(word[0] for word in form.split() if word[0].isupper()) for form in forms}
+    acronyms = {initials(form) for form in forms}
     return frozenset(forms) | {acronym for acronym in acronyms if 2 <= len(acronym) <= 6}
 
 

@@ -26,7 +26,7 @@ from babel import Locale
 from countryinfo import CountryInfo
 from wordfreq import zipf_frequency
 
-from pipeline.config_dir import config_path
+from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.matching import Matcher, ascii_variant, fold
 
 _CURATED_KINDS = {
@@ -203,7 +203,7 @@ def _whole_words(cues: list[str]) -> re.Pattern[str]:
 @functools.cache
 def languages() -> frozenset[str]:
     """The languages besides English that have country forms of their own (config/gazetteers/countries.<lang>.toml)."""
-    return frozenset(path.name.split(".")[1] for path in config_path("gazetteers").glob("countries.*.toml"))
+    return languages_of("countries")
 
 
 def _translated_names(language: str, codes: set[str]) -> dict[str, CountryForm]:

@@ -91,7 +91,7 @@ class Matcher(Generic[T]):
             start, end = last - length + 1, last + 1
             if not _inside_word(text, start, end):
                 candidates.append(Match(start, end, text[start:end], entries[0][0], entries[0][1]))
-        return _leftmost_longest(candidates)
+        return leftmost_longest(candidates)
 
     def find_joint(self, text: str) -> dict[Matcher[Any], list[Match[Any]]]:
         """This matcher's matches, and those of every matcher joined with it, from one pass over the text."""
@@ -120,7 +120,7 @@ class Joint:
                 surface = text[start:end]
                 for index, entries in groups:
                     candidates[index].append(Match(start, end, surface, entries[0][0], entries[0][1]))
-        return {matcher: _leftmost_longest(found) for matcher, found in zip(self._matchers, candidates, strict=True)}
+        return {matcher: leftmost_longest(found) for matcher, found in zip(self._matchers, candidates, strict=True)}
 
 
 def _automaton(payloads: dict[str, Any]) -> ahocorasick.Automaton:
@@ -132,7 +132,8 @@ def _automaton(payloads: dict[str, Any]) -> ahocorasick.Automaton:
     return automaton
 
 
-def _leftmost_longest(candidates: list[Match[T]]) -> list[Match[T]]:
+def leftmost_longest(candidates: list[Match[T]]) -> list[Match[T]]:
+    """The leftmost, then longest, of overlapping candidates, in text order (sorts `candidates` in place)."""
     candidates.sort(key=lambda m: (m.start, m.start - m.end))
     chosen: list[Match[T]] = []
     reach = 0

@@ -168,6 +168,12 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
     )
 
 
+def initials(name: str) -> str:
+    """The acronym a name makes: the first letters of its capitalised words ("Centre for Countering Disinformation"
+    → "CCD")."""
+    return "".join(word[0] for word in name.split() if word[0].isupper())
+
+
 def _full_names(found: list[NamedOrganisation]) -> dict[str, str]:
     """The short forms of the names of more than one word found, each with the first such name: its acronym and
     first word ("ISAF", "Labor"), and the last words of it ("Federal Reserve" of "United States Federal
@@ -176,7 +182,7 @@ def _full_names(found: list[NamedOrganisation]) -> dict[str, str]:
     for organisation in found:
         words = organisation.name.split()
         if len(words) > 1:
-            forms.setdefault("".join(word[0] for word in words if word[0].isupper()), organisation.name)
+            forms.setdefault(initials(organisation.name), organisation.name)
             forms.setdefault(words[0], organisation.name)
             for first in range(1, len(words) - 1):
                 forms.setdefault(" ".join(words[first:]), organisation.name)

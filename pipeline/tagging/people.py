@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
-from pipeline.config_dir import config_path
+from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import fold
 from pipeline.tagging.runs import capitalised_runs
@@ -81,7 +81,7 @@ class _Lexicon:
 @functools.cache
 def languages() -> frozenset[str]:
     """The languages besides English with words of their own for names (config/gazetteers/names.<lang>.toml)."""
-    return frozenset(path.name.split(".")[1] for path in config_path("gazetteers").glob("names.*.toml"))
+    return languages_of("names")
 
 
 @functools.cache
