@@ -341,6 +341,9 @@ class Soak:
         return stops
 
     def _clean(self, es: Any) -> None:
+        """Delete the run's index and template, its topics, Faust's topics for its app id and its consumer group."""
+        from tools.benchmark.services import delete_groups, delete_topics
+
         try:
             indices = es.indices.get(index=f"{self.settings.index_alias}-*", ignore=[404])
             if indices and "error" not in indices:
@@ -348,6 +351,8 @@ class Soak:
             es.indices.delete_index_template(name=self.settings.index_alias, ignore=[404])
         except Exception as exc:  # cleanup is best effort; the index name is in the report
             print(f"soak: could not delete the soak index: {exc!r}", file=sys.stderr)
+        delete_topics(self.settings, [f"{self.run}.", f"{self.settings.app_id}-"])
+        delete_groups(self.settings, [self.settings.app_id])
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -387,7 +392,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--worker-port", type=int, help="the worker's /metrics port (default: a free one)")
     parser.add_argument("--out", type=Path, help="folder for logs, samples.csv and report.json (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the soak's index")
+    parser.add_argument("--keep", action="store_true", help="keep the soak's index and topics")
 
 
 def window_fill_seconds() -> float:

@@ -136,6 +136,7 @@ def run(options: Options) -> dict[str, Any]:
     finally:
         _say("cleaning up topics and indices")
         services.delete_topics(settings, [run_id])
+        services.delete_groups(settings, [run_id])
         services.delete_indices(es, run_id, templates=[f"{run_id}-stories", f"{run_id}-scale-stories"])
         es.close()
     return _finish(options, results, started)

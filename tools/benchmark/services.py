@@ -76,6 +76,23 @@ def create_topics(settings: Settings, partitions: dict[str, int]) -> None:
         admin.close()
 
 
+def delete_groups(settings: Settings, prefixes: Sequence[str]) -> list[str]:
+    """Delete every consumer group whose id starts with one of `prefixes` (the run's workers' app ids)."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    try:
+        doomed = sorted(g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(tuple(prefixes)))
+        if doomed:
+            admin.delete_groups(doomed)
+        return doomed
+    except Exception as exc:  # cleaning up must not hide the figures
+        log.warning("could not delete consumer groups %s: %r", prefixes, exc)
+        return []
+    finally:
+        admin.close()
+
+
 def delete_topics(settings: Settings, prefixes: Sequence[str]) -> list[str]:
     """Delete every topic whose name starts with one of `prefixes` (the run's own names, Faust's internal
     topics included)."""
