@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 
 T = TypeVar("T")
 
@@ -78,7 +78,7 @@ class Matcher(Generic[T]):
             for written in writings(form):
                 by_key.setdefault(written, []).append((form, value))
         self.entries: dict[str, tuple[tuple[str, T], ...]] = {key: tuple(found) for key, found in by_key.items()}
-        self._automaton = _automaton(self.entries)
+        self._automaton = _Automaton(self.entries)
         self.size = len(self.entries)
         self.joint: Joint | None = None
 
@@ -87,8 +87,7 @@ class Matcher(Generic[T]):
         if not self.size:
             return []
         candidates: list[Match[T]] = []
-        for last, (length, entries) in self._automaton.iter(straight(text)):
-            start, end = last - length + 1, last + 1
+        for entries, start, end in self._automaton.hits(text):
             if not _inside_word(text, start, end):
                 candidates.append(Match(start, end, text[start:end], entries[0][0], entries[0][1]))
         return leftmost_longest(candidates)
@@ -110,12 +109,11 @@ class Joint:
                 by_key.setdefault(key, []).append((index, entries))
             matcher.joint = self
         self._matchers = matchers
-        self._automaton = _automaton({key: tuple(groups) for key, groups in by_key.items()})
+        self._automaton = _Automaton({key: tuple(groups) for key, groups in by_key.items()})
 
     def find(self, text: str) -> dict[Matcher[Any], list[Match[Any]]]:
         candidates: list[list[Match[Any]]] = [[] for _ in self._matchers]
-        for last, (length, groups) in self._automaton.iter(straight(text)):
-            start, end = last - length + 1, last + 1
+        for groups, start, end in self._automaton.hits(text):
             if not _inside_word(text, start, end):
                 surface = text[start:end]
                 for index, entries in groups:
@@ -123,13 +121,25 @@ class Joint:
         return {matcher: leftmost_longest(found) for matcher, found in zip(self._matchers, candidates, strict=True)}
 
 
-def _automaton(payloads: dict[str, Any]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key, payload in payloads.items():
-        automaton.add_word(key, (len(key), payload))
-    if payloads:
-        automaton.make_automaton()
-    return automaton
+class _Automaton(Generic[T]):
+    """Keys and their payloads in one Aho-Corasick automaton (ahocorasick-rs, a DFA in Rust): all overlapping
+    hits of a 4 KB story in about 26 µs, where pyahocorasick's walk took 137 µs (docs/parsing-and-tagging.md)."""
+
+    def __init__(self, payloads: dict[str, T]) -> None:
+        self._payloads = list(payloads.values())
+        keys = list(payloads)
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA) if keys else None
+        )
+
+    def hits(self, text: str) -> list[tuple[T, int, int]]:
+        """(payload, start, end) of every occurrence of every key, overlapping ones included, in character
+        offsets of `text` (apostrophes straightened first, which keeps every offset)."""
+        if self._automaton is None:
+            return []
+        payloads = self._payloads
+        found = self._automaton.find_matches_as_indexes(straight(text), overlapping=True)
+        return [(payloads[index], start, end) for index, start, end in found]
 
 
 def leftmost_longest(candidates: list[Match[T]]) -> list[Match[T]]:
