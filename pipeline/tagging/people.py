@@ -57,7 +57,7 @@ class NamedPerson:
     surname_only: bool  # a single word after a courtesy title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per language, hashed by identity as a cache key
 class _Lexicon:
     language: str  # ISO 639-1: the language whose word frequencies tell everyday words from names
     given: frozenset[str]
@@ -173,7 +173,7 @@ def _person(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson |
     words = [word.span() for word in _WORD.finditer(text, start, end)]
     titled = bool(_LOWERCASE_TITLE.search(before)) and before.split()[-1] in lexicon.lowercase_titles
     speaks = bool(_SPEECH_AFTER.match(text, end))
-    read = read_name([_bare(text, *span) for span in words], lexicon, titled=titled, speaks=speaks)
+    read = read_name(tuple([_bare(text, *span) for span in words]), lexicon, titled=titled, speaks=speaks)
     if read is None:
         return None
     first_word, count, surname_only = read
@@ -190,19 +190,21 @@ def person_name(name: str, *, titled: bool = False) -> str | None:
     Chirac" → "Jacques Chirac"), or None when it is no person's name ("Elizabeth Hospital", "East Timor").
     `titled`: an office introduced it, so a given name we do not know is no reason to doubt it."""
     words = name.split()
-    read = read_name(words, _lexicon(), titled=titled)
+    read = read_name(tuple(words), _lexicon(), titled=titled)
     if read is None or read[2]:
         return None
     first_word, count, _ = read
     return " ".join(words[first_word : first_word + count])
 
 
+@functools.lru_cache(maxsize=65536)
 def read_name(
-    words: list[str], lexicon: _Lexicon, *, titled: bool = False, speaks: bool = False
+    words: tuple[str, ...], lexicon: _Lexicon, *, titled: bool = False, speaks: bool = False
 ) -> tuple[int, int, bool] | None:
     """Where the person's name stands in a run of capitalised words (bare, without possessives or full stops):
     (index of its first word, its number of words, whether it is a surname alone after a courtesy title).
-    `speaks`: a speech verb follows the run ("Saeb Erakat said"), so two or three rare words are a name."""
+    `speaks`: a speech verb follows the run ("Saeb Erakat said"), so two or three rare words are a name. Cached:
+    the same runs come back within a story and across a wire's stories."""
     index, honoured = 0, False
     while index < len(words):
         word, following = words[index], words[index + 1] if index + 1 < len(words) else ""
