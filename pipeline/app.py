@@ -13,11 +13,13 @@ them all and is what the worker runs.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
@@ -25,6 +27,7 @@ from faust.types import EventT
 
 from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
+from pipeline.dedup_disk import DISK_TABLE_OPTIONS, STORED, DiskState
 from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
 from pipeline.indexing import ElasticsearchIndexer
 from pipeline.kafka_consumer import use_read_committed
@@ -35,6 +38,7 @@ from pipeline.record import StoryRecord
 from pipeline.settings import get_settings
 from pipeline.worker_web import worker_web_options
 
+logger = logging.getLogger(__name__)
 settings = get_settings()
 
 app = faust.App(
@@ -65,13 +69,22 @@ enriched_topic = app.topic(settings.enriched_topic, key_type=bytes, value_type=b
 dlq_topic = app.topic(settings.dlq_topic, key_type=bytes, value_type=bytes)
 
 # Dedup state: the canonical stories and the items filed under them, changelog-backed so a restarted worker
-# recovers them. The band and fingerprint indexes are derived from the stories and rebuilt after recovery.
-_dedup_table_options: dict[str, Any] = {
-    "partitions": 1,
-    "schema": faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
-}
-dedup_stories = app.Table("dedup-stories", **_dedup_table_options)
-dedup_items = app.Table("dedup-items", **_dedup_table_options)
+# recovers them. The band, fingerprint and expiry indexes are derived from the stories and rebuilt after recovery.
+# On disk (the default, `dedup_state`): the tables in Faust's RocksDB store and the indexes in a RocksDB of their
+# own (pipeline/dedup_disk.py), so memory stays bounded whatever the window holds; in memory: dicts.
+_on_disk = settings.dedup_state == "disk"
+
+
+def _dedup_table(name: str) -> faust.Table:
+    # "rocksdb:<name>", not "rocksdb://": an URL with neither host nor path is false, and Faust would fall back
+    # to the app's memory store without a word.
+    store = {"store": f"rocksdb:{name}", "options": DISK_TABLE_OPTIONS} if _on_disk else {}
+    schema = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+    return app.Table(name, partitions=1, schema=schema, **store)
+
+
+dedup_stories = _dedup_table("dedup-stories")
+dedup_items = _dedup_table("dedup-items")
 deduplicator = Deduplicator(
     load_config(), DedupStores(stories=dedup_stories, bands={}, fingerprints={}, items=dedup_items)
 )
@@ -83,9 +96,36 @@ app.async_exit_stack.push_async_callback(indexer.close)
 parse_pool = ParsePool(processes=settings.parse_processes, budget_seconds=settings.item_time_budget_seconds)
 
 
+_dedup_index: DiskState | None = None
+
+
 @dedup_stories.on_recover
 async def rebuild_dedup_indexes() -> None:
+    """Bring the derived indexes in line with the recovered stories. On disk they live in the worker's data
+    directory (opened here, when the worker runs, not when this module is imported) and survive a restart: they
+    are rebuilt only when they hold another number of stories than the table (a new disk, or a partition that
+    was away), since a full rebuild reads every story in the window."""
+    global _dedup_index
+    if _on_disk and _dedup_index is None:
+        _dedup_index = DiskState(Path(app.conf.datadir) / "dedup-index")
+        index = _dedup_index.stores
+        deduplicator.stores = dataclasses.replace(
+            deduplicator.stores, bands=index.bands, fingerprints=index.fingerprints, expiry=index.expiry
+        )
+    started = time.monotonic()
+    held = len(dedup_stories)
+    if _dedup_index is not None and _dedup_index.meta.get(STORED) == held:
+        deduplicator.stored = held
+        logger.info("dedup indexes on disk match the %d stories recovered (%.1f s)", held, time.monotonic() - started)
+        return
     deduplicator.reindex()
+    _note_stored()
+    logger.info("dedup indexes rebuilt: %d stories in %.1f s", deduplicator.stored, time.monotonic() - started)
+
+
+def _note_stored() -> None:
+    if _dedup_index is not None:
+        _dedup_index.meta[STORED] = deduplicator.stored
 
 
 @app.task
@@ -152,7 +192,8 @@ async def dedupe_stories(stream: faust.StreamT) -> None:
         if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
             evicted_at = time.monotonic()
             metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))
-        metrics.DEDUP_STORIES.set(len(dedup_stories))
+        _note_stored()
+        metrics.DEDUP_STORIES.set(deduplicator.stored)
 
 
 async def written_batches(stream: faust.StreamT, size: int, within: float) -> AsyncIterator[list[EventT]]:

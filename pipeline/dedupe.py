@@ -117,17 +117,32 @@ class SeenItem(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class DedupStores:
-    """The dedup state: four mappings from str to JSON-serialisable values.
+    """The dedup state: mappings from str to JSON-serialisable values, in memory (dicts) or on disk
+    (`pipeline.dedup_disk`).
 
     `stories`: canonical story_id → `StoredStory`. `bands`: LSH band key ("band:rows in hex") → the canonical
     story_ids with that band, separated by spaces (a string, not a list: there are `bands` keys a story, and
     strings cost the garbage collector nothing in an in-memory table). `fingerprints`: exact fingerprint →
-    canonical story_id. `items`: story_id of every item filed → `SeenItem`, for redeliveries."""
+    canonical story_id. `items`: story_id of every item filed → `SeenItem`, for redeliveries. `expiry`:
+    `expiry_key(last_seen, story_id)` of every story → "", so eviction reads the oldest stories first instead of
+    every story (a disk mapping gives its keys in order; `keys_before` reads only the expired ones)."""
 
     stories: MutableMapping[str, StoredStory]
     bands: MutableMapping[str, str]
     fingerprints: MutableMapping[str, str]
     items: MutableMapping[str, SeenItem]
+    expiry: MutableMapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def expiry_key(last_seen: float, story_id: str) -> str:
+    """A key that sorts by time as a string: epoch seconds zero-padded, then the story."""
+    return f"{last_seen:017.3f} {story_id}"
+
+
+def _keys_before(mapping: MutableMapping[str, str], bound: str) -> list[str]:
+    """The keys of `mapping` below `bound`, in order: an ordered read where the mapping offers one."""
+    ordered = getattr(mapping, "keys_before", None)
+    return list(ordered(bound)) if ordered is not None else sorted(key for key in mapping if key < bound)
 
 
 class Outcome(StrEnum):
@@ -216,6 +231,8 @@ class Deduplicator:
         self._window = config.window.total_seconds()
         self._measure = MEASURES[config.measure]
         self._lowest_threshold = min(config.duplicate_threshold, config.update_threshold)
+        # Stories held, kept as they come and go: `len` of a table on disk reads every key.
+        self.stored = len(stores.stories)
 
     def dedupe(self, record: StoryRecord) -> Decision:
         if not record.story_id or any(char.isspace() for char in record.story_id):
@@ -247,7 +264,13 @@ class Deduplicator:
     def evict(self, now: datetime) -> int:
         """Remove the stories whose newest sighting is older than the window before `now`; how many went."""
         cutoff = now.timestamp() - self._window
-        expired = [(story_id, story) for story_id, story in self.stores.stories.items() if story["last_seen"] < cutoff]
+        expired = []
+        for key in _keys_before(self.stores.expiry, expiry_key(cutoff, "")):
+            del self.stores.expiry[key]
+            story_id = key.split(" ", 1)[1]
+            story = self.stores.stories.get(story_id)
+            if story is not None and story["last_seen"] < cutoff:
+                expired.append((story_id, story))
         for story_id, story in expired:
             self._unband(story_id, story["signature"])
             for fingerprint in story["fingerprints"]:
@@ -257,20 +280,30 @@ class Deduplicator:
                 if (seen := self.stores.items.get(item)) is not None and seen["canonical"] == story_id:
                     del self.stores.items[item]
             del self.stores.stories[story_id]
+        self.stored -= len(expired)
         return len(expired)
 
     def reindex(self) -> None:
-        """Rebuild `bands` and `fingerprints` from `stories`. They are indexes derived from the stories, so the
-        worker keeps them in memory and rebuilds them after the stories table is recovered from its changelog,
-        instead of writing dozens of band keys to a changelog for every story."""
-        self.stores.bands.clear()
-        self.stores.fingerprints.clear()
-        for story_id, story in sorted(self.stores.stories.items(), key=lambda entry: entry[1]["first_seen"]):
+        """Rebuild `bands`, `fingerprints` and `expiry` from `stories`. They are indexes derived from the stories,
+        so the worker rebuilds them after the stories table is recovered from its changelog, instead of writing
+        dozens of band keys to a changelog for every story. One pass over the stories, none held in memory: a
+        fingerprint filed under two stories goes to the first seen, as it did when they were filed."""
+        for derived in (self.stores.bands, self.stores.fingerprints, self.stores.expiry):
+            derived.clear()
+        first_seen: dict[str, float] = {}
+        self.stored = 0
+        for story_id, story in self.stores.stories.items():
+            self.stored += 1
             self._band(
                 story_id, self._signer.band_keys(decode_signatures([story["signature"]], self.config.num_perm)[0])
             )
+            self.stores.expiry[expiry_key(story["last_seen"], story_id)] = ""
             for fingerprint in story["fingerprints"]:
-                self.stores.fingerprints.setdefault(fingerprint, story_id)
+                holder = self.stores.fingerprints.get(fingerprint)
+                if holder is None or story["first_seen"] < first_seen.setdefault(
+                    holder, self.stores.stories[holder]["first_seen"]
+                ):
+                    self.stores.fingerprints[fingerprint] = story_id
 
     def _text(self, record: StoryRecord) -> _Text:
         tokens = words(record.body)
@@ -332,7 +365,11 @@ class Deduplicator:
         }
         if (expired := self.stores.stories.get(record.story_id)) is not None:  # out of the window, not yet evicted
             self._unband(record.story_id, expired["signature"])
+            self.stores.expiry.pop(expiry_key(expired["last_seen"], record.story_id), None)
+        else:
+            self.stored += 1
         self.stores.stories[record.story_id] = story
+        self.stores.expiry[expiry_key(text.time, record.story_id)] = ""
         self._band(record.story_id, text.band_keys)
         self.stores.fingerprints[text.fingerprint] = record.story_id
         self.stores.items[record.story_id] = {
@@ -382,6 +419,9 @@ class Deduplicator:
                 lineage=story["lineage"] if source in story["lineage"] else [*story["lineage"], source],
             )
             self._band(story_id, text.band_keys)
+        if filed["last_seen"] != story["last_seen"]:
+            self.stores.expiry.pop(expiry_key(story["last_seen"], story_id), None)
+            self.stores.expiry[expiry_key(filed["last_seen"], story_id)] = ""
         self.stores.stories[story_id] = filed
         self.stores.fingerprints.setdefault(text.fingerprint, story_id)
         self.stores.items[record.story_id] = {

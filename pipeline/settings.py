@@ -7,6 +7,7 @@ Secrets (passwords, API keys, tokens) are `SecretStr` so they never appear in lo
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     app_id: str = "wirestream"
     worker_web_port: int = 6066
     worker_web_host: str = "127.0.0.1"
-    # Faust's own files (table metadata); the tables themselves live in Kafka changelogs.
+    # Faust's own files: table metadata, and the dedup state on disk (its tables also live in Kafka changelogs).
     worker_data_dir: str = ".state/faust"
     index_batch_size: int = 500
     index_batch_seconds: float = 0.5
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     item_time_budget_seconds: float = 20.0
     # Dedup (thresholds and window in config/dedup.toml): how often the worker drops stories past the window.
     dedup_evict_seconds: float = 60.0
+    # Where the dedup state lives: "disk" (RocksDB in the worker's data directory, memory bounded whatever the
+    # window holds; tables still changelog-backed) or "memory" (about 12 KB of worker memory a stored story).
+    dedup_state: Literal["disk", "memory"] = "disk"
 
     # Elasticsearch
     es_url: str = "http://127.0.0.1:9250"

@@ -81,10 +81,12 @@ def session_leftovers(run_id: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def env(run_id: str) -> dict[str, str]:
-    """Environment for every process a test starts: unique topics, group and index per session."""
+def env(run_id: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for every process a test starts: unique topics, group and index per session, and the workers'
+    files (Faust's table state, the dedup state on disk) in pytest's temporary directory, not in .state/."""
     return {
         **os.environ,
+        "WIRESTREAM_WORKER_DATA_DIR": str(tmp_path_factory.mktemp("faust")),
         "WIRESTREAM_APP_ID": f"wirestream-{run_id}",
         "WIRESTREAM_RAW_TOPIC": f"{run_id}.stories.raw",
         "WIRESTREAM_PARSED_TOPIC": f"{run_id}.stories.parsed",

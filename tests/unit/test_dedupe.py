@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from pipeline.config_dir import config_path
+from pipeline.dedup_disk import DiskState
 from pipeline.dedupe import (
     Decision,
     DedupConfig,
@@ -59,7 +60,9 @@ class JsonStore(MutableMapping[str, Any]):
 
 
 def json_stores() -> DedupStores:
-    return DedupStores(stories=JsonStore(), bands=JsonStore(), fingerprints=JsonStore(), items=JsonStore())
+    return DedupStores(
+        stories=JsonStore(), bands=JsonStore(), fingerprints=JsonStore(), items=JsonStore(), expiry=JsonStore()
+    )
 
 
 def story(
@@ -90,9 +93,15 @@ RESCUE = next(s for s in STORIES if s["id"] == "quake-rescue")  # same event, sa
 BODY = QUAKE["body"]
 
 
-@pytest.fixture
-def dedup() -> Deduplicator:
-    return Deduplicator(load_config(), json_stores())
+@pytest.fixture(params=["memory", "disk"])
+def dedup(request, tmp_path) -> Iterator[Deduplicator]:
+    """Every rule on both kinds of store: JSON round-tripping mappings (a changelog table's view) and RocksDB."""
+    if request.param == "memory":
+        yield Deduplicator(load_config(), json_stores())
+        return
+    state = DiskState(tmp_path / "dedup")
+    yield Deduplicator(load_config(), state.stores)
+    state.close()
 
 
 def test_a_first_story_is_new_with_its_own_id_and_source(dedup):

@@ -13,7 +13,7 @@ from typing import Any
 
 from tools.benchmark import PHASES
 
-STAGES = ("all", "stages", "scale", "parse")
+STAGES = ("all", "stages", "scale", "parse", "state")
 
 
 def register(commands: Any) -> None:
@@ -29,7 +29,8 @@ def register(commands: Any) -> None:
         default="all",
         choices=STAGES,
         help="all (default): every phase on the real services; stages: the pure stages only (no services); "
-        "scale: two workers only; parse: the parse stage per input format on distinct stories, as JSON",
+        "scale: two workers only; parse: the parse stage per input format on distinct stories, as JSON; "
+        "state: fill the on-disk dedup state with --count distinct stories (default 1,000,000), as JSON",
     )
     bench.add_argument("--count", type=int, default=None, help="items in the corpus (default 2000; parse: 3000)")
     bench.add_argument("--seed", type=int, default=20261127, help="corpus seed: the same seed gives the same corpus")
@@ -52,6 +53,11 @@ def handle(args: argparse.Namespace) -> int:
         from tools.benchmark.stages import parse_formats
 
         print(json.dumps(parse_formats(args.count or 3000, seed=args.seed)))
+        return 0
+    if args.stage == "state":
+        from tools.benchmark.state import fill
+
+        print(json.dumps(fill(args.count or 1_000_000, seed=args.seed)))
         return 0
     from tools.benchmark.corpus import Shares
     from tools.benchmark.run import Options, run
