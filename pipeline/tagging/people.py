@@ -43,6 +43,11 @@ _WORD = re.compile(r"\S+")
 _LOOK_BACK = 24
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
+_EVERYDAY_ZIPF = 5.0  # "petit", "selon", "mais": a word this frequent in the story's language is no lone name
+_OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("Ceci")
+# Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
+# name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
+_NOUN_ZIPF = 3.6
 _SPEECH_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*who\b|,[ \t]*\d{1,3},|[ \t]+(?:said|says|told|added|warned|insisted|explained|stressed|claimed"
     r"|admitted|denied|wrote|announced|urged|replied)\b)"
@@ -69,6 +74,9 @@ class _Lexicon:
     heads: frozenset[str]
     organisation_heads: frozenset[str]
     before_names: frozenset[str]  # courtesy titles and given names: what may follow a place word that opens a run
+    lone_names: frozenset[str]  # given names and surnames that are a person standing alone (not in English)
+    speech_before: re.Pattern[str] | None  # a reporting verb ending the text before a name ("a déclaré ")
+    speech_after: re.Pattern[str] | None  # a reporting verb right after a name (" a dit")
     nouns_capitalised: bool = False  # German: a capitalised word before a given name is a title, not a name
 
     def common(self, word: str, zipf: float = 2.5) -> bool:
@@ -93,10 +101,10 @@ def _lexicon(language: str = "en") -> _Lexicon:
         own = tomllib.loads(config_path("gazetteers", f"names.{language}.toml").read_text(encoding="utf-8"))
         for key in ("courtesy", "honorifics", "lowercase_titles", "not_names"):
             names[key] = names[key] + own.get(key, [])
+        names["speech_verbs"] = own.get("speech_verbs", [])
         names["nouns_capitalised"] = own.get("nouns_capitalised", False)
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
-    lines = config_path("gazetteers", "first-names.txt").read_text(encoding="utf-8").splitlines()
-    given_names = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    given_names = _words_of("first-names.txt")
     return _Lexicon(
         language=language if language in languages() else "en",
         nouns_capitalised=bool(names.get("nouns_capitalised", False)),
@@ -109,7 +117,25 @@ def _lexicon(language: str = "en") -> _Lexicon:
         heads=frozenset(names["organisation_heads"]) | frozenset(names["place_heads"]),
         organisation_heads=frozenset(names["organisation_heads"]),
         before_names=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) | given_names,
+        lone_names=given_names | _words_of("surnames.txt") if language in languages() else frozenset(),
+        **_speech(names.get("speech_verbs", [])),
     )
+
+
+def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
+    """Patterns of a language's reporting verbs before and after a name (none for English, which has its own)."""
+    if not verbs:
+        return {"speech_before": None, "speech_after": None}
+    alternatives = "|".join(re.escape(verb) for verb in sorted(verbs, key=len, reverse=True))
+    return {
+        "speech_before": re.compile(rf"(?<!\w)(?:{alternatives}),?[ \t]+$"),
+        "speech_after": re.compile(rf"[ \t]+(?:{alternatives})(?!\w)"),
+    }
+
+
+def _words_of(name: str) -> frozenset[str]:
+    lines = config_path("gazetteers", name).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: str | None = None) -> list[NamedPerson]:
@@ -120,13 +146,53 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
     for run_start, run_end in capitalised_runs(text) if runs is None else runs:
         single = " " not in text[run_start:run_end]
         if single and not _after_lowercase_title(text, run_start, lexicon):
-            continue  # one capitalised word is a person only after a title: most open a sentence
+            # one capitalised word is a person only after a title (most open a sentence), or, in a story not in
+            # English, when it is a known given name or surname and no everyday word of the language
+            if lexicon.language != "en" and (person := _lone_name(text, run_start, run_end, lexicon)) is not None:
+                found.append(person)
+            continue
         for start, end in [(run_start, run_end)] if single else _pieces(text, run_start, run_end, lexicon):
             if " " not in text[start:end] and not _after_lowercase_title(text, start, lexicon):
                 continue
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
     return found
+
+
+def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson | None:
+    """A known given name or surname standing alone ("Clinton et ses alliés"), or any name beside a reporting verb
+    ("a fustigé Dündar", "Leive a dit"): a surname only, which the story may have introduced in full. Not a place,
+    nor a town after "à", "in"..., nor a word the language uses every day ("Petit", "Mais", "Costa" in Italian;
+    at a sentence's start, "Ceci"): wordfreq counts names too, so only the most frequent words are ruled out."""
+    word = _bare(text, start, end)
+    spoken = lexicon.speech_before is not None and (
+        lexicon.speech_before.search(text, max(0, start - _LOOK_BACK), start) is not None
+        or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
+    )
+    opens = not text[:start].rstrip(" \t\"'\u00ab\u201c") or text[:start].rstrip(" \t\"'\u00ab\u201c")[-1] in ".!?:"
+    places = story_gazetteer(lexicon.language)
+    if (
+        len(word) < 3
+        or not (spoken or word in lexicon.lone_names)
+        or not word[1:].islower()
+        or word in lexicon.not_names
+        or word in lexicon.courtesy
+        or word in lexicon.heads
+        or lexicon.place(word)
+        or (fold(word) in places.cities and text[text.rfind(" ", 0, start - 1) + 1 : start - 1] in places.town_before)
+        or zipf_frequency(word.lower(), lexicon.language) >= _everyday_zipf(lexicon, word, opens=opens, spoken=spoken)
+    ):
+        return None
+    return NamedPerson(word, start, start + len(word), True)
+
+
+def _everyday_zipf(lexicon: _Lexicon, word: str, *, opens: bool, spoken: bool) -> float:
+    """How frequent a word must be in the language to be taken for an everyday word rather than a lone name. Where
+    nouns are capitalised, only a known name beside a reporting verb gets the usual bound ("sagt Dietrich", not
+    "sagten Investoren")."""
+    if lexicon.nouns_capitalised and not (spoken and word in lexicon.lone_names):
+        return _NOUN_ZIPF
+    return _OPENING_ZIPF if opens else _EVERYDAY_ZIPF
 
 
 def names_a_thing(text: str, end: int) -> bool:
