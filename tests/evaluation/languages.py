@@ -25,7 +25,7 @@ from typing import Any
 from tests.evaluation.tagging import MAX_BYTES, SPLITS, Counts, Error, score_document
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "pud"
-LANGUAGES = ("fr", "de", "es", "it", "pt")
+LANGUAGES = ("fr", "de", "es", "it", "pt", "ru", "ar")
 CATEGORIES = ("countries", "persons")
 
 
