@@ -425,3 +425,48 @@ def test_load_config_reads_the_default_file_and_an_override(tmp_path: Path):
 def test_config_refuses_inconsistent_values(change):
     with pytest.raises(ValueError):
         DedupConfig(**{**dataclasses.asdict(load_config()), **change})
+
+
+def test_the_state_on_disk_comes_back_after_a_restart(tmp_path):
+    state = DiskState(tmp_path / "dedup")
+    first = Deduplicator(load_config(), state.stores)
+    first.dedupe(story("a", BODY))
+    first.dedupe(story("r", RESCUE["body"], headline=RESCUE["headline"]))
+    state.close()
+    reopened = DiskState(tmp_path / "dedup")
+    again = Deduplicator(load_config(), reopened.stores)
+    assert again.stored == 2
+    assert again.dedupe(story("a", BODY)).outcome is Outcome.REDELIVERY
+    copy = again.dedupe(story("p", BODY, source=PARTNER))
+    assert (copy.outcome, copy.story_id) == (Outcome.DUPLICATE, "a")
+    reopened.close()
+
+
+def test_eviction_reads_the_expiry_index_not_every_story(dedup):
+    dedup.dedupe(story("old", BODY))
+    dedup.dedupe(story("live", RESCUE["body"], at=T0 + timedelta(hours=48)))
+    stories = dedup.stores.stories
+    read: list[str] = []
+
+    class Watched(MutableMapping[str, Any]):  # the stories store, noting what eviction reads of it
+        def __getitem__(self, key):
+            read.append(key)
+            return stories[key]
+
+        def __setitem__(self, key, value):
+            stories[key] = value
+
+        def __delitem__(self, key):
+            del stories[key]
+
+        def __iter__(self):
+            read.append("*every story*")
+            return iter(stories)
+
+        def __len__(self):
+            return len(stories)
+
+    dedup.stores = dataclasses.replace(dedup.stores, stories=Watched())
+    assert dedup.evict(T0 + timedelta(hours=100)) == 1
+    assert read == ["old"] and "live" in stories and "old" not in stories
+    assert dedup.stored == 1
