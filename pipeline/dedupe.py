@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections import Counter
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,7 @@ class DedupConfig:
     shingle_words: int
     num_perm: int
     bands: int
+    min_shared_bands: int  # a stored story is a candidate when it shares at least this many bands with the item
     seed: int
     measure: str  # a name in `fingerprint.MEASURES`
     duplicate_threshold: float
@@ -72,6 +74,8 @@ class DedupConfig:
             raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {self.measure!r}")
         if self.num_perm % self.bands:
             raise ValueError(f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})")
+        if not 1 <= self.min_shared_bands <= self.bands:
+            raise ValueError(f"min_shared_bands must be between 1 and bands ({self.bands})")
         for name in ("duplicate_threshold", "update_threshold", "related_threshold"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1]")
@@ -327,9 +331,9 @@ class Deduplicator:
         exact = self.stores.fingerprints.get(text.fingerprint)
         if exact is not None and (story := self._live(exact, text.time)) is not None:
             yield exact, story, 1.0, Method.EXACT
-        ids = sorted(
-            {story_id for key in text.band_keys for story_id in self.stores.bands.get(key, "").split()} - {exact}
-        )
+        shared = Counter(story_id for key in text.band_keys for story_id in self.stores.bands.get(key, "").split())
+        least = self.config.min_shared_bands
+        ids = sorted(story_id for story_id, bands in shared.items() if bands >= least and story_id != exact)
         live = [(story_id, story) for story_id in ids if (story := self._live(story_id, text.time)) is not None]
         if not live:
             return

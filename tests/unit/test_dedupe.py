@@ -420,7 +420,14 @@ def test_load_config_reads_the_default_file_and_an_override(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "change",
-    [{"bands": 60}, {"measure": "overlap"}, {"duplicate_threshold": 0.0}, {"update_threshold": 1.5}],
+    [
+        {"bands": 60},
+        {"min_shared_bands": 0},
+        {"min_shared_bands": 65},
+        {"measure": "overlap"},
+        {"duplicate_threshold": 0.0},
+        {"update_threshold": 1.5},
+    ],
 )
 def test_config_refuses_inconsistent_values(change):
     with pytest.raises(ValueError):
@@ -470,3 +477,17 @@ def test_eviction_reads_the_expiry_index_not_every_story(dedup):
     assert dedup.evict(T0 + timedelta(hours=100)) == 1
     assert read == ["old"] and "live" in stories and "old" not in stories
     assert dedup.stored == 1
+
+
+@pytest.mark.parametrize(("least", "bands_shared", "candidates"), [(2, 1, []), (2, 2, ["a"]), (1, 1, ["a"])])
+def test_a_stored_story_is_a_candidate_when_it_shares_enough_bands(least, bands_shared, candidates):
+    """One shared band of two rows is weak evidence (Jaccard 0.02 passes it one time in 40): the shipped config
+    asks for two, which passes such pairs eighty times less often."""
+    config = dataclasses.replace(load_config(), min_shared_bands=least)
+    deduplicator = Deduplicator(config, DedupStores(stories={}, bands={}, fingerprints={}, items={}))
+    deduplicator.dedupe(story("a", BODY))
+    text = deduplicator._text(story("r", RESCUE["body"], headline=RESCUE["headline"]))
+    deduplicator.stores.bands.clear()
+    for key in text.band_keys[:bands_shared]:
+        deduplicator.stores.bands[key] = "a"
+    assert [candidate for candidate, *_ in deduplicator._candidates(text)] == candidates
