@@ -29,6 +29,7 @@ from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
 from pipeline.dedup_disk import DISK_TABLE_OPTIONS, STORED, DiskState
 from pipeline.dedupe import Deduplicator, DedupStores, Outcome, load_config
+from pipeline.faust_worker import Worker
 from pipeline.indexing import ElasticsearchIndexer
 from pipeline.kafka_consumer import use_read_committed
 from pipeline.kafka_security import faust_options
@@ -56,6 +57,7 @@ app = faust.App(
     stream_wait_empty=False,
     key_serializer="raw",
     value_serializer="raw",
+    Worker=Worker,  # Faust's, without the spinner that sets the root logger to DEBUG (pipeline/faust_worker.py)
     **faust_options(settings),
 )
 # Read committed records only: a batch a connector's transaction aborted never reaches the index. Faust does so
