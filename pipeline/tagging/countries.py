@@ -151,11 +151,7 @@ def _towns(story: StoryText, matches: list[Match[FormValue]], found: CountryGaze
     taken: Taken | None = None  # built for the first town found: most stories have none
     towns = []
     for start, end in story.runs:
-        if (
-            start < 2
-            or text[start - 1] != " "
-            or text[text.rfind(" ", 0, start - 1) + 1 : start - 1] not in found.town_before
-        ):
+        if not found.after_town_cue(text, start):
             continue
         words = [word.rstrip(".,;:") for word in text[start:end].split()[:2]]
         for size in (2, 1):  # "Alice Springs" before "Alice"

@@ -76,8 +76,22 @@ class CountryGazetteer:
     place_before: frozenset[str]  # folded words that make a following form a place
     cities: dict[str, str]  # folded city name → country of the most populous city of that name
     towns: dict[str, str]  # city name as written → its country, where no city elsewhere rivals it
-    town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs")
+    town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs", "perto de")
     forms: int
+
+    def after_town_cue(self, text: str, start: int) -> bool:
+        """Whether the word at `start` follows one of `town_before`, of one word or two ("in Alice Springs",
+        "perto de Sunderland")."""
+        if start < 2 or text[start - 1] != " ":
+            return False
+        first = text.rfind(" ", 0, start - 1) + 1
+        if text[first : start - 1] in self.town_before:
+            return True
+        return (
+            first >= 2
+            and text[first - 1] == " "
+            and text[text.rfind(" ", 0, first - 1) + 1 : start - 1] in self.town_before
+        )
 
 
 def plural(demonym: str) -> str | None:

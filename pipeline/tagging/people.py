@@ -179,7 +179,7 @@ def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerso
         or word in lexicon.courtesy
         or word in lexicon.heads
         or lexicon.place(word)
-        or (fold(word) in places.cities and text[text.rfind(" ", 0, start - 1) + 1 : start - 1] in places.town_before)
+        or (fold(word) in places.cities and places.after_town_cue(text, start))
         or zipf_frequency(word.lower(), lexicon.language) >= _everyday_zipf(lexicon, word, opens=opens, spoken=spoken)
     ):
         return None

@@ -200,3 +200,17 @@ def test_every_document_is_annotated_in_every_language():
         rows = load(language)
         assert [doc for doc, _, _ in rows] == ids and len(rows) == 215
         assert all(len(code) == 2 and code.isupper() for _, _, gold in rows for code in gold["countries"])
+
+
+@pytest.mark.parametrize(("cue", "tagged"), [("perto de", True), ("em", True), ("de", False)])
+def test_a_town_tags_its_country_after_a_cue_of_one_word_or_two(cue, tagged):
+    """ "perto de Essen" names a place; "de Essen" alone may be anything ("a família de Essen")."""
+    record = _story(
+        "Aposentado morre\n\n"
+        f"A polícia investiga quatro pessoas que assistiram enquanto um aposentado morria num banco {cue} Essen, "
+        "disse um porta-voz na segunda-feira. Os investigadores ainda não eliminaram a possibilidade de que outras "
+        "pessoas também venham a ser ouvidas nas próximas semanas."
+    )
+    assert record.language == "pt"
+    assert ("DE" in _codes(record)) is tagged
+    assert "Essen" not in _people(record)
