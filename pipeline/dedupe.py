@@ -62,12 +62,14 @@ class DedupConfig:
     shingle_words: int
     num_perm: int
     bands: int
-    min_shared_bands: int  # a stored story is a candidate when it shares at least this many bands with the item
     seed: int
     measure: str  # a name in `fingerprint.MEASURES`
     duplicate_threshold: float
     update_threshold: float
     related_threshold: float  # a new story this close to a known one is linked to it (`related`), not merged
+    # a stored story is a candidate when it shares at least this many bands with the item; 1 for a dedup.toml
+    # written before the setting, which matched that way
+    min_shared_bands: int = 1
 
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:

@@ -491,3 +491,14 @@ def test_a_stored_story_is_a_candidate_when_it_shares_enough_bands(least, bands_
     for key in text.band_keys[:bands_shared]:
         deduplicator.stores.bands[key] = "a"
     assert [candidate for candidate, *_ in deduplicator._candidates(text)] == candidates
+
+
+def test_a_dedup_config_written_before_min_shared_bands_matches_on_one_band(tmp_path):
+    older = tmp_path / "dedup.toml"
+    older.write_text(
+        "\n".join(
+            line for line in config_path("dedup.toml").read_text().splitlines() if "min_shared_bands =" not in line
+        )
+    )
+    assert load_config(older).min_shared_bands == 1
+    assert load_config().min_shared_bands == 2

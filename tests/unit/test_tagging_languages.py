@@ -9,6 +9,7 @@ import pytest
 from pipeline.process import process
 from pipeline.raw import RawItem
 from pipeline.record import StoryRecord
+from pipeline.tagging.countries import story_gazetteer
 
 
 def _story(text: str) -> StoryRecord:
@@ -213,4 +214,20 @@ def test_a_town_tags_its_country_after_a_cue_of_one_word_or_two(cue, tagged):
     )
     assert record.language == "pt"
     assert ("DE" in _codes(record)) is tagged
-    assert "Essen" not in _people(record)
+
+
+@pytest.mark.parametrize(
+    ("text", "follows"),
+    [
+        ("perto de Essen", True),
+        ("morreu perto de Essen", True),
+        ("em Essen", True),
+        ("de Essen", False),
+        ("Essen", False),
+        ("perto\nde Essen", False),  # a cue does not run over a line break
+        ("ver perto-de Essen", False),
+    ],
+)
+def test_a_town_cue_is_the_one_or_two_words_right_before_it(text, follows):
+    places = story_gazetteer("pt")
+    assert places.after_town_cue(text, text.index("Essen")) is follows
