@@ -12,11 +12,13 @@ the text, like `people`: each run looks at most at the word before it and the tw
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import tomllib
 from dataclasses import dataclass
 
+import ahocorasick_rs
 from wordfreq import zipf_frequency
 
 from pipeline.config_dir import config_path
@@ -36,6 +38,10 @@ _OPENING_WORDS = frozenset({"The", "A", "An", "In", "At", "On", "For", "And", "B
 _EVERYDAY_ZIPF = 4.0  # "Time", "Mining", "Its": a word this common is no company's name alone ("Mitsubishi" is 3.3)
 _CUE_SPAN = 6  # characters of a cue next to a run looked up in a set before anything else: " firm ", " shares"
 _LOOK_BACK = 24  # characters either side of a run to find a cue in: longer than any cue
+_ORDINAL_BEFORE = re.compile(r"(?<![\w.])\d{1,3}(?:st|nd|rd|th)[ \t]+$")  # "5th Special Forces Group"
+_ROLE_SPAN = 48  # characters either side of a name that hold the role of an affiliation: "'s finance officer "
+_AFTER_NAME = frozenset(" \t'\u2019")  # what may follow a name a role comes after
+_OF_FOR = frozenset({" of ", "for ", "the "})  # the four characters before a name a role and "of" come before
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,10 @@ class _Lexicon:
     cue_openings: frozenset[str]  # " shares", " board,": the `_CUE_SPAN` characters after a run if a cue follows
     cue_endings: frozenset[str]  # "mpany ", "pany, ": the `_CUE_SPAN` characters before a run after a cue
     not_cued: frozenset[str]  # words that say a cued name is no company's: heads, titles, places, sentence words
+    roles: ahocorasick_rs.AhoCorasick  # the roles of both kinds, as the text holds them: " officer", " director"
+    peoples: frozenset[str]  # "Aboriginal", "Muslim": alone, no cued name ("Muslim Hands" may be)
+    role_after: re.Pattern[str]  # after a name: a role and a person's name ("'s finance officer Peter Murray")
+    role_before: re.Pattern[str]  # before a name: a role and "of" or "for" ("national director of ")
 
 
 @functools.cache
@@ -106,7 +116,24 @@ def _lexicon() -> _Lexicon:
         cue_openings=frozenset(f" {cue}{tail}"[: _CUE_SPAN + 1] for cue in after for tail in " ,.'\u2019"),
         cue_endings=frozenset(f" {' '.join(cue)}{tail}"[-_CUE_SPAN:] for cue in before for tail in (" ", ", ")),
         not_cued=not_cued,
+        peoples=frozenset(names["peoples_and_faiths"]),
+        roles=ahocorasick_rs.AhoCorasick(
+            sorted({f" {role}" for role in (*names["affiliation_roles_after"], *names["affiliation_roles_before"])}),
+            implementation=ahocorasick_rs.Implementation.DFA,
+        ),
+        role_after=re.compile(
+            r"(?:['\u2019]s?)?(?:[ \t]+[a-z][a-z-]*){0,2}[ \t]+"
+            + _alternatives(names["affiliation_roles_after"])
+            + r",?[ \t]+(?P<person>[A-Z][\w'\u2019-]*\.?(?:[ \t]+[A-Z][\w'\u2019-]*\.?){1,3})"
+        ),
+        role_before=re.compile(
+            r"\b" + _alternatives(names["affiliation_roles_before"]) + r"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?$"
+        ),
     )
+
+
+def _alternatives(words: list[str]) -> str:
+    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
 
 
 def _with_endings(words: frozenset[str]) -> frozenset[str]:
@@ -127,14 +154,18 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
         lexicon.cue_endings,
     )
     found: list[NamedOrganisation] = []
+    runs = capitalised_runs(text) if runs is None else runs
+    near = _next_to_roles(text, runs, lexicon)
     singles: list[tuple[int, str]] = []  # words of runs that may be an acronym or an institution on their own
-    for start, end in capitalised_runs(text) if runs is None else runs:
+    for start, end in runs:
         run = text[start:end]
         # Most runs are one word: an acronym, an institution or a name a cue next to it gives, maybe. A few
         # characters either side looked up in a set rule out a cue at the cost of two slices.
         if " " not in run and "\t" not in run:
             if text[end : end + _CUE_SPAN + 1] in openings or text[start - _CUE_SPAN : start] in endings:
                 found += _cued(text, start, end, [run], lexicon)
+            elif start in near:
+                found += _affiliated(text, start, end, [run], lexicon)
             if run[:2].isupper() or run in institutions:
                 singles.append((start, _bare(run)))
             continue
@@ -149,6 +180,8 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
             or "\u2019s " in run
         ):
             found += _cued(text, start, end, words, lexicon)
+        elif start in near:
+            found += _affiliated(text, start, end, words, lexicon)
         offset = start
         for word in words:
             if word[:2].isupper() or word in institutions:
@@ -218,7 +251,8 @@ def _in_run(text: str, start: int, end: int, lexicon: _Lexicon) -> list[NamedOrg
         if bare[-1] in lexicon.places:  # "World Trade Centre", "Great Barrier Reef Marine Park"
             continue
         if (headed or opened or prefixed) and not _generic(bare, lexicon) and not _names_a_place(name, lexicon):
-            found.append(_named(text, piece[0][0], piece[-1][1]))
+            ordinal = _ORDINAL_BEFORE.search(text, max(0, piece[0][0] - 8), piece[0][0])
+            found.append(_named(text, ordinal.start() if ordinal else piece[0][0], piece[-1][1]))
     return found
 
 
@@ -275,6 +309,30 @@ def _cued(text: str, start: int, end: int, words: list[str], lexicon: _Lexicon) 
     return []
 
 
+def _next_to_roles(text: str, runs: list[tuple[int, int]], lexicon: _Lexicon) -> set[int]:
+    """The starts of the runs right before and right after a role word (one pass of an automaton for the roles, a
+    bisection of the runs for each), the only runs an affiliation may name."""
+    starts = set()
+    for _, at, _ in lexicon.roles.find_matches_as_indexes(text):
+        after = bisect.bisect_left(runs, (at,))
+        if after and runs[after - 1][1] >= at - _ROLE_SPAN:
+            starts.add(runs[after - 1][0])
+        if after < len(runs) and runs[after][0] <= at + _ROLE_SPAN:
+            starts.add(runs[after][0])
+    return starts
+
+
+def _affiliated(text: str, start: int, end: int, words: list[str], lexicon: _Lexicon) -> list[NamedOrganisation]:
+    """The run as the organisation a person works for, by the role between them ("Centrelink finance information
+    officer Peter Murray") or before it ("national director of Child Wise", "a spokesman for Ansett")."""
+    role = lexicon.role_after.match(text, end) if text[end : end + 1] in _AFTER_NAME else None
+    if role is not None and person_name(role["person"].rstrip(".")) is not None:
+        return _cued_name(text, start, words, lexicon, last=True)
+    if text[start - 4 : start] in _OF_FOR and lexicon.role_before.search(text, max(0, start - 2 * _LOOK_BACK), start):
+        return _cued_name(text, start, words, lexicon, last=False)
+    return []
+
+
 def _cue_after(following: str, lexicon: _Lexicon) -> str | None:
     """The cue the text right after a name opens with (after a possessive), in lowercase, if any."""
     if following[:3] in ("'s ", "\u2019s "):
@@ -312,6 +370,8 @@ def _cued_name(
         piece = piece[:-1]
     kept = [word for _, word in piece]
     if not kept or any(word in lexicon.not_cued for word in kept) or not kept[0][0].isupper():
+        return []
+    if len(kept) == 1 and kept[0] in lexicon.peoples:
         return []
     name = " ".join(kept)
     if "and" not in kept and person_name(name):

@@ -37,9 +37,11 @@ _PLACE_NOUN_AFTER = re.compile(
     r"[ \t]+(?:region|area|province|district|valley|mountains?|caves?|border|town|city|village|suburb|airport|base"
     r"|camp|battleground|range|hills|river|coast|island|peninsula|highway|road|street|state|territory)\b"
 )
-_LOWERCASE_TITLE = re.compile(r"\b[a-z]+[ \t]+$")
+_LOWERCASE_TITLE = re.compile(r"\b[a-z]+,?[ \t]+$")  # "former president ", "batsmen, "
 _NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
 _WORD = re.compile(r"\S+")
+_LIST_GAP = re.compile(r",?[ \t]+and[ \t]+|,[ \t]+")  # between two names of a list
+_LIST_GAP_BEFORE = re.compile(r"(?:,?[ \t]+and[ \t]+|,[ \t]+)$")
 _LOOK_BACK = 24
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
@@ -112,7 +114,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
         honorifics=frozenset(names["honorifics"]),
         modifiers=frozenset(names["modifiers"]),
-        lowercase_titles=frozenset(names["lowercase_titles"]),
+        lowercase_titles=_with_plurals(names["lowercase_titles"]),
         not_names=frozenset(names["not_names"]) | frozenset(titles["not_names"]),
         heads=frozenset(names["organisation_heads"]) | frozenset(names["place_heads"]),
         organisation_heads=frozenset(names["organisation_heads"]),
@@ -120,6 +122,13 @@ def _lexicon(language: str = "en") -> _Lexicon:
         lone_names=given_names | _words_of("surnames.txt") if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
     )
+
+
+def _with_plurals(titles: list[str]) -> frozenset[str]:
+    """Titles and their plurals, which stand before a list of names ("openers Hershelle Gibbs and Gary Kirsten",
+    "batsmen, Makhaya Ntini and Nanti Hayward")."""
+    plurals = [title[:-3] + "men" if title.endswith("man") else title + "s" for title in titles if title.isascii()]
+    return frozenset(titles) | frozenset(plurals)
 
 
 def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
@@ -143,6 +152,7 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
     caller has them already; `language`, the story's (English words are always known)."""
     lexicon = _lexicon(language or "en")
     found: list[NamedPerson] = []
+    unread: list[tuple[int, int]] = []  # names of more than one word read as nobody's, maybe one in a list of people
     for run_start, run_end in capitalised_runs(text) if runs is None else runs:
         single = " " not in text[run_start:run_end]
         if single and not _after_lowercase_title(text, run_start, lexicon):
@@ -156,7 +166,26 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
                 continue
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
-    return found
+            elif " " in text[start:end]:
+                unread.append((start, end))
+    return _with_listed(text, found, unread, lexicon) if unread and found else found
+
+
+def _with_listed(
+    text: str, found: list[NamedPerson], unread: list[tuple[int, int]], lexicon: _Lexicon
+) -> list[NamedPerson]:
+    """`found` and the names listed beside a person's full name ("openers Hershelle Gibbs and Gary Kirsten"): two
+    or three rare words there are a name too, as they are before a reporting verb."""
+    ends = {person.end: person for person in found if not person.surname_only}
+    starts = {person.start: person for person in found if not person.surname_only}
+    listed = []
+    for start, end in unread:
+        after = _LIST_GAP.match(text, end)
+        before = _LIST_GAP_BEFORE.search(text, max(0, start - 6), start)
+        beside = (after is not None and after.end() in starts) or (before is not None and before.start() in ends)
+        if beside and (person := _person(text, start, end, lexicon, listed=True)) is not None:
+            listed.append(person)
+    return sorted(found + listed, key=lambda person: person.start) if listed else found
 
 
 def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson | None:
@@ -232,14 +261,15 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     return pieces
 
 
-def _person(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson | None:
+def _person(text: str, start: int, end: int, lexicon: _Lexicon, *, listed: bool = False) -> NamedPerson | None:
     before = text[max(0, start - _LOOK_BACK) : start]
     if _AFTER_PLACE_WORD.search(before) or _PLACE_NOUN_AFTER.match(text, end):
         return None  # "in Tora Bora", "near Hill Top", "the Tora Bora region": a place
     words = [word.span() for word in _WORD.finditer(text, start, end)]
-    titled = bool(_LOWERCASE_TITLE.search(before)) and before.split()[-1] in lexicon.lowercase_titles
+    titled = bool(_LOWERCASE_TITLE.search(before)) and before.split()[-1].rstrip(",") in lexicon.lowercase_titles
     speaks = bool(_SPEECH_AFTER.match(text, end))
-    read = read_name(tuple([_bare(text, *span) for span in words]), lexicon, titled=titled, speaks=speaks)
+    bare = tuple([_bare(text, *span) for span in words])
+    read = read_name(bare, lexicon, titled=titled, speaks=speaks, listed=listed)
     if read is None:
         return None
     first_word, count, surname_only = read
@@ -265,11 +295,12 @@ def person_name(name: str, *, titled: bool = False) -> str | None:
 
 @functools.lru_cache(maxsize=65536)
 def read_name(
-    words: tuple[str, ...], lexicon: _Lexicon, *, titled: bool = False, speaks: bool = False
+    words: tuple[str, ...], lexicon: _Lexicon, *, titled: bool = False, speaks: bool = False, listed: bool = False
 ) -> tuple[int, int, bool] | None:
     """Where the person's name stands in a run of capitalised words (bare, without possessives or full stops):
     (index of its first word, its number of words, whether it is a surname alone after a courtesy title).
-    `speaks`: a speech verb follows the run ("Saeb Erakat said"), so two or three rare words are a name. Cached:
+    `speaks`: a speech verb follows the run ("Saeb Erakat said"), so two or three rare words are a name; `listed`:
+    a person's full name stands beside it in a list, so two or three words no more common than a surname are. Cached:
     the same runs come back within a story and across a wire's stories."""
     index, honoured = 0, False
     while index < len(words):
@@ -297,7 +328,13 @@ def read_name(
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
         if later is not None and (lexicon.nouns_capitalised or lexicon.common(name[0])):
             index, name = index + later, name[later:]  # "Leg-spinner Stuart MacGill": the name starts at Stuart
-        elif later is None and not (speaks and len(name) <= _SPOKEN_WORDS and not any(map(lexicon.common, name))):
+        elif later is None and not (
+            len(name) <= _SPOKEN_WORDS
+            and (
+                (speaks and not any(map(lexicon.common, name)))
+                or (listed and not any(lexicon.common(word, _OFFICE_ZIPF) for word in name))
+            )
+        ):
             return None
     if name[0] in lexicon.organisation_heads or _holds_place(tuple(name), name[0] in lexicon.given, lexicon.language):
         return None

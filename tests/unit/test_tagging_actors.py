@@ -14,6 +14,7 @@ from pipeline.tagging import actors
 from pipeline.tagging.actor_gazetteer import load, surname
 from pipeline.tagging.actors import slug, tag_actors
 from pipeline.tagging.organisations import find_organisations
+from pipeline.tagging.people import find_people
 from pipeline.tagging.storytext import story_text
 
 CURATED = config_path("gazetteers", "actors.toml")
@@ -315,6 +316,10 @@ def organisations(text: str) -> list[str]:
         ("Brisa Chief Executive Tom Hale said the talks had failed.", ["Brisa"]),
         ("Fortune magazine named her chief executive of the year.", ["Fortune magazine"]),
         ("Corvex's Maria Lopez says the figures are sound.", ["Corvex"]),
+        ("Dunmore finance information officer Peter Walsh says the offices will open.", ["Dunmore"]),
+        ("The national director of Kinderwatch, Mary Kent, says the study is the first.", ["Kinderwatch"]),
+        ("A spokesman for Jetwing said flights would resume.", ["Jetwing"]),
+        ("The relief agency Muslim Hands said six men were treated.", ["Muslim Hands"]),
     ],
 )
 def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, expected: list[str]):
@@ -331,6 +336,12 @@ def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, e
         "They fought Osama bin Laden's Al Qaeda fighters near the border.",
         "It was carried by the Paris-based Malian newspaper on Monday.",
         "Emergency Services Minister Anne Coyle praised the crews.",
+        "Palestinian security official Jibril Rajoub said the talks failed.",
+        "Sydney finance officer Tom Hale said the offices will open.",
+        "Aboriginal community officer Tom Hale said the offices will open.",
+        "Test captain Steve Waugh said the team was ready.",
+        "The spokesman for Afghanistan said so.",
+        "Dunmore finance officer Ellis says the offices will open.",
     ],
 )
 def test_a_cue_does_not_make_an_everyday_word_a_person_or_a_place_a_company(text: str):
@@ -351,6 +362,7 @@ def test_a_cue_does_not_make_an_everyday_word_a_person_or_a_place_a_company(text
         ("The Palestinian Authority condemned the attack in the West Bank.", ["Palestinian Authority"]),
         ("The Federal Cabinet met as the Federal Government waited.", ["Federal Cabinet"]),
         ("About 200 US Marines landed at the Nordvik Ski Resort.", ["US Marines", "Nordvik Ski Resort"]),
+        ("They served in the 3rd Battalion, 5th Special Forces Group, at the base.", ["5th Special Forces Group"]),
     ],
 )
 def test_organisation_names_by_their_head_opener_or_prefix(text: str, expected: list[str]):
@@ -422,3 +434,21 @@ def test_a_bare_listed_surname_is_whoever_held_office_on_the_story_date():
     people = {date: {key for key, tag in found.items() if tag.kind == "person"} for date, found in on.items()}
     assert people["2003-04-01"] == {"george-w-bush"} and people["1991-04-01"] == {"george-h-w-bush"}
     assert not any(tag.kind == "person" for tag in on["2026-04-01"].values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Stumps came with openers Tavish Brenk and Gary Holt back in the pavilion.", ["Tavish Brenk", "Gary Holt"]),
+        ("Gary Holt and Tavish Brenk opened.", ["Gary Holt", "Tavish Brenk"]),
+        (
+            "He was helped by the batsmen, Oluwole Ngata and Tendai Varis, who held on.",
+            ["Oluwole Ngata", "Tendai Varis"],
+        ),
+        ("Gary Holt and Alice Springs residents met.", ["Gary Holt"]),
+        ("Gary Holt, Black Mountain and the Lake District were named.", ["Gary Holt"]),
+        ("Tavish Brenk and Ortel Varis opened.", []),
+    ],
+)
+def test_rare_names_listed_beside_a_person_or_after_a_plural_title_are_people(text: str, expected: list[str]):
+    assert [person.name for person in find_people(text)] == expected
