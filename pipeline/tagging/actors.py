@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,6 +46,7 @@ from pipeline.tagging.titles import Titles
 UNLISTED = "unlisted:"
 _HEADS = ("head_of_state", "head_of_government")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,10 @@ def titles() -> Titles:
 
 @functools.lru_cache(maxsize=65536)
 def slug(name: str) -> str:
-    """The id part of a name: ASCII lowercase words joined by hyphens ("Zelenskyy's aide" → "zelenskyy-s-aide")."""
+    """The id part of a name: ASCII lowercase words joined by hyphens ("Zelenskyy's aide" → "zelenskyy-s-aide"); a
+    name in another script keeps its letters ("Дональд Трамп" → "дональд-трамп"), so that it has an id at all."""
+    if any(char.isalpha() and not unicodedata.name(char, "").startswith("LATIN") for char in name):
+        return _NOT_WORD.sub("-", name.lower()).strip("-")
     return _NOT_ID.sub("-", ascii_variant(name).lower()).strip("-")
 
 

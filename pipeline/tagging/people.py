@@ -23,6 +23,7 @@ from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import fold
 from pipeline.tagging.runs import capitalised_runs
+from pipeline.tagging.russian_people import find_russian_people
 
 _UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
@@ -168,7 +169,11 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
                 found.append(person)
             elif " " in text[start:end]:
                 unread.append((start, end))
-    return _with_listed(text, found, unread, lexicon) if unread and found else found
+    found = _with_listed(text, found, unread, lexicon) if unread and found else found
+    if language == "ru":  # Cyrillic capitals, which the runs above do not hold
+        cyrillic = [NamedPerson(name, start, end, False) for name, start, end in find_russian_people(text)]
+        found = sorted(found + cyrillic, key=lambda person: person.start)
+    return found
 
 
 def _with_listed(

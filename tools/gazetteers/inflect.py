@@ -4,9 +4,9 @@ dictionaries); Arabic writes its conjunctions and prepositions onto the word ("Ù
 The tagger matches whole words only, so each shape must be a form of its own.
 
 The hand-written lemmas are in config/gazetteers/lemmas/countries.<lang>.toml; CLDR's country names in the
-language come from Babel. A form that two countries would share is left out. Run after editing a lemma file:
+language come from Babel. A form that two countries would share is left out. Run after editing a lemma file
+(pymorphy3 is one of the project's dependencies):
 
-    .venv/bin/pip install pymorphy3==2.0.6 pymorphy3-dicts-ru==2.4.417150.4580142
     .venv/bin/python -m tools.gazetteers.inflect
 """
 
