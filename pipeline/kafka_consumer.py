@@ -20,13 +20,17 @@ there and fails loudly (rather than read uncommitted data silently) should a lat
 
 The worker's own topics (table changelogs, stories.parsed, stories.enriched, stories.dlq) are written without
 transactions, so for them committed and uncommitted reads are the same records.
+
+A transactional topic has gaps: the offset of each commit marker (and of each aborted record) never reaches the
+consumer. The consumer files them as acked so that offsets commit past them; faust-streaming 0.15.3 files one offset
+too many there, which `ReadCommittedConsumer._add_gap` corrects.
 """
 
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import AppT, TransportT
+from faust.types import TP, AppT, TransportT
 
 READ_COMMITTED = "read_committed"
 
@@ -46,10 +50,20 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class ReadCommittedConsumer(faust_aiokafka.Consumer):
-    """Faust's aiokafka consumer, running `ReadCommittedConsumerThread`."""
+    """Faust's aiokafka consumer, running `ReadCommittedConsumerThread`, with gaps in a partition filed right."""
 
     def _new_consumer_thread(self) -> ReadCommittedConsumerThread:
         return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """File the offsets no record will come for (a transaction's commit marker, an aborted batch) as acked.
+
+        Faust calls this with `offset_to` set to the offset of the record that arrived after the gap, and files the
+        range up to and including it; once that record is acked too, its offset is twice in the acked list, the
+        run of consecutive offsets breaks there, and each commit moves past one transaction only. The committed
+        offset of a transactional topic then falls behind by thousands of records (a restart reads them all again)
+        and the acked list grows (faust-streaming issues #606, robinhood #625). The gap ends before that record."""
+        await super()._add_gap(tp, offset_from, offset_to - 1)
 
 
 class ReadCommittedTransport(faust_aiokafka.Transport):

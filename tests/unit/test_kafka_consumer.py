@@ -53,3 +53,38 @@ def test_the_worker_app_uses_the_read_committed_transport() -> None:
 
     assert isinstance(app.transport, ReadCommittedTransport)
     assert worker_consumer_isolation_level(app) == READ_COMMITTED
+
+
+def committed_after(consumer_class: type, batches: list[range]) -> int | None:
+    """The offset one commit would write after every record of `batches` (transactions, each followed by its
+    commit marker, which no consumer sees) was read and acked, as Faust's fetch loop and `ack()` file them."""
+    app = faust.App(f"unit-gaps-{consumer_class.__name__}", broker="kafka://127.0.0.1:1", store="memory://")
+    tp = faust.types.TP("raw", 0)
+
+    async def read() -> int | None:
+        consumer = consumer_class(
+            app.transport,
+            callback=lambda message: None,
+            on_partitions_revoked=lambda revoked: None,
+            on_partitions_assigned=lambda assigned: None,
+        )
+        consumer._committed_offset[tp] = batches[0].start
+        previous = None
+        for batch in batches:
+            for offset in batch:
+                if previous is not None and offset - previous > 1:  # as in Consumer._drain_messages
+                    await consumer._add_gap(tp, previous + 1, offset)
+                previous = offset
+                consumer._acked[tp].append(offset)  # as in Consumer.ack
+                consumer._acked_index[tp].add(offset)
+        return consumer._new_offset(tp)
+
+    return asyncio.run(read())
+
+
+def test_a_commit_moves_past_every_transaction_read_and_acked() -> None:
+    # three transactions of five records; each commit marker takes the offset after its batch
+    batches = [range(10, 15), range(16, 21), range(22, 27)]
+    assert committed_after(ReadCommittedConsumer, batches) == 27
+    # faust-streaming 0.15.3 alone files the first record after each marker twice, and a commit stops there
+    assert committed_after(faust.transport.drivers.aiokafka.Consumer, batches) == 17
