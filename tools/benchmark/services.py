@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -285,25 +286,16 @@ def delete_indices(client: Any, prefix: str, *, templates: Sequence[str] = ()) -
 class Visibility:
     """Polls Elasticsearch for story ids until they are searchable, and records when each became so.
 
-    A search sees only refreshed segments, unlike a GET. Every `interval` seconds a poll asks for the documents
-    indexed since a little before the newest `indexed_at` seen so far (a range query, no `_source`), so it costs
-    what the new documents cost; every `sweep` seconds, and until a first document is seen, an `ids` search asks
-    for every id still pending instead, so a document indexed late is found all the same. An `ids` search of a
-    thousand ids at every poll cost Elasticsearch about 5 CPU-ms a story in the sustained run (2026-12-07: 7.0
-    against 1.9 CPU-ms an item with the poll every second), which the pipeline's figures then carried. An id first
-    found by the poll issued at time t is counted visible at t: it became searchable between the previous poll and
-    t, so a figure is high by up to `interval` (half of it on average) plus the search's own time. Ids come in
-    groups: a group is visible when any of its ids is (a story dedup may file under one of several item ids)."""
+    Each poll is an `ids` search on the alias (a search sees only refreshed segments, unlike a GET), issued every
+    `interval` seconds for the ids still pending; an id first found by the poll issued at time t is counted
+    visible at t. It became searchable between the previous poll and t, so a figure is high by up to `interval`
+    (half of it on average) plus the search's own time. Ids come in groups: a group is visible when any of its
+    ids is (a story dedup may file under one of several item ids)."""
 
-    SLACK_MS = 2000  # how far before the newest indexed_at a poll looks: bulk requests in flight finish out of order
-
-    def __init__(self, client: Any, alias: str, interval: float = 0.1, sweep: float = 2.0) -> None:
+    def __init__(self, client: Any, alias: str, interval: float = 0.1) -> None:
         self.client = client
         self.alias = alias
         self.interval = interval
-        self.sweep = sweep
-        self._newest_ms: int | None = None  # the newest indexed_at seen, epoch milliseconds
-        self._swept = 0.0
         self._pending: dict[str, int] = {}  # id → group
         self._groups: dict[int, list[str]] = {}
         self.visible: dict[int, float] = {}  # group → wall time it was first seen
@@ -341,20 +333,6 @@ class Visibility:
             time.sleep(self.interval)
         return False
 
-    def _search(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """The hits of one poll, with their `indexed_at` as epoch milliseconds from doc values, not `_source`."""
-        body = {
-            "query": query,
-            "_source": False,
-            "docvalue_fields": [{"field": "indexed_at", "format": "epoch_millis"}],
-            "size": 10000,
-        }
-        try:
-            return self.client.search(index=self.alias, body=body, ignore_unavailable=True)["hits"]["hits"]
-        except Exception as exc:  # the alias may not exist before the first bulk request
-            log.debug("visibility poll failed: %r", exc)
-            return []
-
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             with self._lock:
@@ -363,20 +341,20 @@ class Visibility:
                 continue
             issued = time.time()
             self.polls += 1
-            if self._newest_ms is None or issued - self._swept >= self.sweep:
-                self._swept = issued
-                queries = [{"ids": {"values": ids[start : start + 1000]}} for start in range(0, len(ids), 1000)]
-            else:
-                since = self._newest_ms - self.SLACK_MS
-                queries = [{"range": {"indexed_at": {"gte": since, "format": "epoch_millis"}}}]
             found: dict[str, float | None] = {}
-            for query in queries:
-                for hit in self._search(query):
-                    values = (hit.get("fields") or {}).get("indexed_at") or [None]
-                    found[hit["_id"]] = int(values[0]) / 1000 if values[0] is not None else None
-            newest = max((at for at in found.values() if at is not None), default=None)
-            if newest is not None:
-                self._newest_ms = max(self._newest_ms or 0, int(newest * 1000))
+            for start in range(0, len(ids), 1000):
+                chunk = ids[start : start + 1000]
+                try:
+                    result = self.client.search(
+                        index=self.alias,
+                        body={"query": {"ids": {"values": chunk}}, "_source": ["indexed_at"], "size": len(chunk)},
+                        ignore_unavailable=True,
+                    )
+                except Exception as exc:  # the alias may not exist before the first bulk request
+                    log.debug("visibility poll failed: %r", exc)
+                    continue
+                for hit in result["hits"]["hits"]:
+                    found[hit["_id"]] = _epoch(hit.get("_source", {}).get("indexed_at"))
             with self._lock:
                 for story_id, indexed_at in found.items():
                     group = self._pending.get(story_id)
@@ -387,6 +365,15 @@ class Visibility:
                         self.indexed_at.setdefault(group, indexed_at)
                     for other in self._groups.get(group, []):
                         self._pending.pop(other, None)
+
+
+def _epoch(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 # --- worker processes ---------------------------------------------------------------------------------------------
