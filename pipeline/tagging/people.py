@@ -15,11 +15,13 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
 from pipeline.config_dir import config_path, languages_of
+from pipeline.tagging.arabic_people import find_arabic_people
 from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import fold
 from pipeline.tagging.runs import capitalised_runs
@@ -55,6 +57,13 @@ _SPEECH_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*who\b|,[ \t]*\d{1,3},|[ \t]+(?:said|says|told|added|warned|insisted|explained|stressed|claimed"
     r"|admitted|denied|wrote|announced|urged|replied)\b)"
 )
+
+
+# Readers of the names a language writes in a script of its own: (name, start, end) of each mention.
+_SCRIPT_READERS: dict[str, Callable[[str], list[tuple[str, int, int]]]] = {
+    "ru": find_russian_people,
+    "ar": find_arabic_people,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +179,9 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
             elif " " in text[start:end]:
                 unread.append((start, end))
     found = _with_listed(text, found, unread, lexicon) if unread and found else found
-    if language == "ru":  # Cyrillic capitals, which the runs above do not hold
-        cyrillic = [NamedPerson(name, start, end, False) for name, start, end in find_russian_people(text)]
-        found = sorted(found + cyrillic, key=lambda person: person.start)
+    if (reader := _SCRIPT_READERS.get(language or "")) is not None:  # names the Latin runs above do not hold
+        others = [NamedPerson(name, start, end, False) for name, start, end in reader(text)]
+        found = sorted(found + others, key=lambda person: person.start)
     return found
 
 
