@@ -59,10 +59,11 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         """File the offsets no record will come for (a transaction's commit marker, an aborted batch) as acked.
 
         Faust calls this with `offset_to` set to the offset of the record that arrived after the gap, and files the
-        range up to and including it; once that record is acked too, its offset is twice in the acked list, the
-        run of consecutive offsets breaks there, and each commit moves past one transaction only. The committed
-        offset of a transactional topic then falls behind by thousands of records (a restart reads them all again)
-        and the acked list grows (faust-streaming issues #606, robinhood #625). The gap ends before that record."""
+        range up to and including it. While that record is still being worked on (the parse agent acks out of
+        order), a commit may then pass it, and a crash loses it. Once it is acked, its offset is twice in the acked
+        list, the run of consecutive offsets breaks there, and each commit moves past one transaction only: the
+        committed offset of a transactional topic falls behind by thousands of records (a restart reads them all
+        again; faust-streaming issues #606, robinhood #625). The gap ends before that record."""
         await super()._add_gap(tp, offset_from, offset_to - 1)
 
 

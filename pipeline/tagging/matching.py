@@ -11,6 +11,7 @@ word. Where hits overlap, the leftmost and then the longest wins ("South Korea" 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -29,6 +30,11 @@ def fold(text: str) -> str:
     if "\u2019" in lowered or "\u2018" in lowered or "\u02bc" in lowered:
         lowered = lowered.replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
     return lowered
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regular expression group matching any of the words as written, the longest first ("a déclaré" before "a")."""
+    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
 
 
 def ascii_variant(form: str) -> str:

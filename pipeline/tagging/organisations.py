@@ -23,6 +23,7 @@ from wordfreq import zipf_frequency
 
 from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
+from pipeline.tagging.matching import alternation
 from pipeline.tagging.people import person_name
 from pipeline.tagging.runs import JOINERS, capitalised_runs
 from pipeline.tagging.spans import Taken
@@ -38,6 +39,7 @@ _OPENING_WORDS = frozenset({"The", "A", "An", "In", "At", "On", "For", "And", "B
 _EVERYDAY_ZIPF = 4.0  # "Time", "Mining", "Its": a word this common is no company's name alone ("Mitsubishi" is 3.3)
 _CUE_SPAN = 6  # characters of a cue next to a run looked up in a set before anything else: " firm ", " shares"
 _LOOK_BACK = 24  # characters either side of a run to find a cue in: longer than any cue
+_ADJECTIVE = re.compile(r"(?:ian|ean|ese|ish)$")  # "Tasmanian", "Western Australian", "Maltese", "Flemish"
 _ORDINAL_BEFORE = re.compile(r"(?<![\w.])\d{1,3}(?:st|nd|rd|th)[ \t]+$")  # "5th Special Forces Group"
 _ROLE_SPAN = 48  # characters either side of a name that hold the role of an affiliation: "'s finance officer "
 _AFTER_NAME = frozenset(" \t'\u2019")  # what may follow a name a role comes after
@@ -72,6 +74,7 @@ class _Lexicon:
     cue_endings: frozenset[str]  # "mpany ", "pany, ": the `_CUE_SPAN` characters before a run after a cue
     not_cued: frozenset[str]  # words that say a cued name is no company's: heads, titles, places, sentence words
     roles: ahocorasick_rs.AhoCorasick  # the roles of both kinds, as the text holds them: " officer", " director"
+    units: frozenset[str]  # head words of military units, which an ordinal opens: "5th Special Forces Group"
     peoples: frozenset[str]  # "Aboriginal", "Muslim": alone, no cued name ("Muslim Hands" may be)
     role_after: re.Pattern[str]  # after a name: a role and a person's name ("'s finance officer Peter Murray")
     role_before: re.Pattern[str]  # before a name: a role and "of" or "for" ("national director of ")
@@ -117,23 +120,20 @@ def _lexicon() -> _Lexicon:
         cue_endings=frozenset(f" {' '.join(cue)}{tail}"[-_CUE_SPAN:] for cue in before for tail in (" ", ", ")),
         not_cued=not_cued,
         peoples=frozenset(names["peoples_and_faiths"]),
+        units=frozenset(names["unit_heads"]),
         roles=ahocorasick_rs.AhoCorasick(
             sorted({f" {role}" for role in (*names["affiliation_roles_after"], *names["affiliation_roles_before"])}),
             implementation=ahocorasick_rs.Implementation.DFA,
         ),
         role_after=re.compile(
             r"(?:['\u2019]s?)?(?:[ \t]+[a-z][a-z-]*){0,2}[ \t]+"
-            + _alternatives(names["affiliation_roles_after"])
+            + alternation(names["affiliation_roles_after"])
             + r",?[ \t]+(?P<person>[A-Z][\w'\u2019-]*\.?(?:[ \t]+[A-Z][\w'\u2019-]*\.?){1,3})"
         ),
         role_before=re.compile(
-            r"\b" + _alternatives(names["affiliation_roles_before"]) + r"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?$"
+            r"\b" + alternation(names["affiliation_roles_before"]) + r"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?$"
         ),
     )
-
-
-def _alternatives(words: list[str]) -> str:
-    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
 
 
 def _with_endings(words: frozenset[str]) -> frozenset[str]:
@@ -251,7 +251,7 @@ def _in_run(text: str, start: int, end: int, lexicon: _Lexicon) -> list[NamedOrg
         if bare[-1] in lexicon.places:  # "World Trade Centre", "Great Barrier Reef Marine Park"
             continue
         if (headed or opened or prefixed) and not _generic(bare, lexicon) and not _names_a_place(name, lexicon):
-            ordinal = _ORDINAL_BEFORE.search(text, max(0, piece[0][0] - 8), piece[0][0])
+            ordinal = bare[-1] in lexicon.units and _ORDINAL_BEFORE.search(text, max(0, piece[0][0] - 8), piece[0][0])
             found.append(_named(text, ordinal.start() if ordinal else piece[0][0], piece[-1][1]))
     return found
 
@@ -325,6 +325,8 @@ def _next_to_roles(text: str, runs: list[tuple[int, int]], lexicon: _Lexicon) ->
 def _affiliated(text: str, start: int, end: int, words: list[str], lexicon: _Lexicon) -> list[NamedOrganisation]:
     """The run as the organisation a person works for, by the role between them ("Centrelink finance information
     officer Peter Murray") or before it ("national director of Child Wise", "a spokesman for Ansett")."""
+    if _ADJECTIVE.search(words[-1]):
+        return []  # "Tasmanian director Tom Hale": where the person is from, not whom they work for
     role = lexicon.role_after.match(text, end) if text[end : end + 1] in _AFTER_NAME else None
     if role is not None and person_name(role["person"].rstrip(".")) is not None:
         return _cued_name(text, start, words, lexicon, last=True)

@@ -23,7 +23,7 @@ from wordfreq import zipf_frequency
 from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.arabic_people import find_arabic_people
 from pipeline.tagging.countries import story_gazetteer
-from pipeline.tagging.matching import fold
+from pipeline.tagging.matching import alternation, fold
 from pipeline.tagging.runs import capitalised_runs
 from pipeline.tagging.russian_people import find_russian_people
 
@@ -45,6 +45,7 @@ _NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
 _WORD = re.compile(r"\S+")
 _LIST_GAP = re.compile(r",?[ \t]+and[ \t]+|,[ \t]+")  # between two names of a list
 _LIST_GAP_BEFORE = re.compile(r"(?:,?[ \t]+and[ \t]+|,[ \t]+)$")
+_LIST_INTRO = re.compile(r"\b[a-z]+(?:s|men),?[ \t]+$")  # a plural noun before a list of people: "openers "
 _LOOK_BACK = 24
 _OFFICE_ZIPF = 4.0  # "Minister", "Secretary": an office, where "Sultan" or "King" may be a surname
 _SPOKEN_WORDS = 3
@@ -109,6 +110,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
     """The English words around names, with those of `language` added (its titles, courtesy words, sentence words)
     when config/gazetteers has a names file for it."""
     names = tomllib.loads(config_path("gazetteers", "names.toml").read_text(encoding="utf-8"))
+    plurals = _plurals(names["lowercase_titles"])  # of the English titles only
     if language in languages():
         own = tomllib.loads(config_path("gazetteers", f"names.{language}.toml").read_text(encoding="utf-8"))
         for key in ("courtesy", "honorifics", "lowercase_titles", "not_names"):
@@ -124,7 +126,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
         honorifics=frozenset(names["honorifics"]),
         modifiers=frozenset(names["modifiers"]),
-        lowercase_titles=_with_plurals(names["lowercase_titles"]),
+        lowercase_titles=frozenset(names["lowercase_titles"]) | plurals,
         not_names=frozenset(names["not_names"]) | frozenset(titles["not_names"]),
         heads=frozenset(names["organisation_heads"]) | frozenset(names["place_heads"]),
         organisation_heads=frozenset(names["organisation_heads"]),
@@ -134,21 +136,30 @@ def _lexicon(language: str = "en") -> _Lexicon:
     )
 
 
-def _with_plurals(titles: list[str]) -> frozenset[str]:
-    """Titles and their plurals, which stand before a list of names ("openers Hershelle Gibbs and Gary Kirsten",
-    "batsmen, Makhaya Ntini and Nanti Hayward")."""
-    plurals = [title[:-3] + "men" if title.endswith("man") else title + "s" for title in titles if title.isascii()]
-    return frozenset(titles) | frozenset(plurals)
+def _plurals(titles: list[str]) -> frozenset[str]:
+    """English plurals of the titles, which stand before a list of names ("batsmen, Makhaya Ntini and Nanti
+    Hayward", "senators John Smith and Mary Jones")."""
+    plurals = set()
+    for title in titles:
+        if title.endswith("man"):
+            plurals.add(title[:-3] + "men")
+        elif title.endswith(("s", "sh", "ch", "x")):
+            plurals.add(title + "es")
+        elif title.endswith("y") and title[-2:-1] not in "aeiou":
+            plurals.add(title[:-1] + "ies")
+        else:
+            plurals.add(title + "s")
+    return frozenset(plurals)
 
 
 def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
     """Patterns of a language's reporting verbs before and after a name (none for English, which has its own)."""
     if not verbs:
         return {"speech_before": None, "speech_after": None}
-    alternatives = "|".join(re.escape(verb) for verb in sorted(verbs, key=len, reverse=True))
+    verbs_group = alternation(verbs)
     return {
-        "speech_before": re.compile(rf"(?<!\w)(?:{alternatives}),?[ \t]+$"),
-        "speech_after": re.compile(rf"[ \t]+(?:{alternatives})(?!\w)"),
+        "speech_before": re.compile(rf"(?<!\w){verbs_group},?[ \t]+$"),
+        "speech_after": re.compile(rf"[ \t]+{verbs_group}(?!\w)"),
     }
 
 
@@ -188,16 +199,23 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
 def _with_listed(
     text: str, found: list[NamedPerson], unread: list[tuple[int, int]], lexicon: _Lexicon
 ) -> list[NamedPerson]:
-    """`found` and the names listed beside a person's full name ("openers Hershelle Gibbs and Gary Kirsten"): two
-    or three rare words there are a name too, as they are before a reporting verb."""
+    """`found` and the names listed beside a person's full name after a plural noun ("openers Hershelle Gibbs and
+    Gary Kirsten"): two or three rare words there are a name too, as they are before a reporting verb."""
     ends = {person.end: person for person in found if not person.surname_only}
     starts = {person.start: person for person in found if not person.surname_only}
     listed = []
     for start, end in unread:
         after = _LIST_GAP.match(text, end)
         before = _LIST_GAP_BEFORE.search(text, max(0, start - 6), start)
-        beside = (after is not None and after.end() in starts) or (before is not None and before.start() in ends)
-        if beside and (person := _person(text, start, end, lexicon, listed=True)) is not None:
+        if after is not None and after.end() in starts:
+            opening = start
+        elif before is not None and before.start() in ends:
+            opening = ends[before.start()].start
+        else:
+            continue
+        if not _LIST_INTRO.search(text, max(0, opening - _LOOK_BACK), opening):
+            continue  # "John Smith and Goldman Sachs": no plural noun says the list is one of people
+        if (person := _person(text, start, end, lexicon, listed=True)) is not None:
             listed.append(person)
     return sorted(found + listed, key=lambda person: person.start) if listed else found
 

@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING
 
 from pipeline.config_dir import config_path
 from pipeline.tagging.countries import story_gazetteer
+from pipeline.tagging.matching import alternation
 
 if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
     from pymorphy3.analyzer import Parse
+
+    from pipeline.tagging.country_forms import CountryGazetteer
 
 _WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _RUN = re.compile(rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+[IVX]{{1,4}}\b)?")
@@ -45,13 +48,13 @@ class _Lexicon:
 @functools.cache
 def _lexicon() -> _Lexicon:
     data = tomllib.loads(config_path("gazetteers", "people.ru.toml").read_text(encoding="utf-8"))
-    verbs = "|".join(re.escape(verb) for verb in sorted(data["speech_verbs"], key=len, reverse=True))
+    verbs = alternation(data["speech_verbs"])
     return _Lexicon(
         titles=frozenset(data["titles"]),
         not_names=frozenset(data["not_names"]),
         place_words=frozenset(data["place_words"]),
-        speech_before=re.compile(rf"(?<!\w)(?:{verbs}),?[ \t]+$"),
-        speech_after=re.compile(rf",?[ \t]+(?:{verbs})(?!\w)"),
+        speech_before=re.compile(rf"(?<!\w){verbs},?[ \t]+$"),
+        speech_after=re.compile(rf",?[ \t]+{verbs}(?!\w)"),
     )
 
 
@@ -93,12 +96,13 @@ def _read(word: str) -> _Reading:
             None,
         )
     parses = _morph().parse(word)
+    spell = (lambda form: form) if "ё" in word else (lambda form: form.replace("ё", "е"))  # as the text writes е
     named = [p for p in parses if _NAMES & p.tag.grammemes and "plur" not in p.tag.grammemes]
     first = parses[0].tag
     as_written = any(p.normal_form == word.lower() and {"nomn", "sing"} <= p.tag.grammemes for p in parses)
     known = [p for p in named if _in_dictionary(p)]  # a guessed reading's nominative is a guess too ("Энджела")
-    nominative = word if as_written or not known else known[0].normal_form.capitalize()
-    by_case = tuple((p.tag.case, p.normal_form.capitalize()) for p in known if p.tag.case)
+    nominative = word if as_written or not known else spell(known[0].normal_form.capitalize())
+    by_case = tuple((p.tag.case, spell(p.normal_form.capitalize())) for p in known if p.tag.case)
     return _Reading(
         bool(named),
         bool(_NAMES & first.grammemes),
@@ -106,8 +110,13 @@ def _read(word: str) -> _Reading:
         nominative,
         "nomn" if as_written else named[0].tag.case if named else None,
         by_case,
-        parses[0].normal_form.capitalize() if first.POS == "ADJF" and not named else None,
+        spell(parses[0].normal_form.capitalize()) if first.POS == "ADJF" and not named else None,
     )
+
+
+def _whole_place(places: CountryGazetteer, word: str) -> bool:
+    """Whether the word alone is a country's or city's form ("России", "Москве")."""
+    return any(match.start == 0 and match.end == len(word) for match in places.matcher.find(word))
 
 
 def _in_dictionary(parse: Parse) -> bool:
@@ -150,18 +159,21 @@ def find_russian_people(text: str) -> list[tuple[str, int, int]]:
         opens = not before.strip() or before.rstrip()[-1] in _OPENERS or "\n" in gap  # a headline ends unstopped
         spans = [(word.start(), word.end()) for word in re.finditer(r"\S+", run.group())]
         words = [run.group()[s:e] for s, e in spans]
-        first = 0
-        while first < len(words) and (words[first] in lexicon.titles or words[first] in lexicon.not_names):
-            first += 1  # "Президент Путин", "По Трампу"
-        if opens and first == 0 and len(words) > 1 and not _read(words[0]).named:
-            first = 1  # "Победа Дональда Трампа": the sentence's first word
+        first, titled = 0, False
+        while first < len(words):  # "Президент России Владимир Путин", "По Трампу", "Москве Путин"
+            word = words[first]
+            if word in lexicon.titles or word in lexicon.not_names:
+                titled = titled or word in lexicon.titles
+            elif not (_whole_place(places, word) or (opens and first == 0 and not _read(word).named)):
+                break  # the sentence's first word ("Победа Дональда Трампа") is no name unless it reads as one
+            first += 1
         words, spans = words[first:], spans[first:]
-        if not words or any(word in lexicon.not_names for word in words):
+        plain = [word for word in words if not _ROMAN.fullmatch(word)]
+        if not plain or any(word in lexicon.not_names for word in words):
             continue
-        name_text = " ".join(words)
-        if places.matcher.find(name_text):
+        if places.matcher.find(" ".join(words)):
             continue  # "Северной Каролине", "Нью-Йорк"
-        readings = [_read(word) for word in words if not _ROMAN.fullmatch(word)]
+        readings = [_read(word) for word in plain]
         at, end = start + spans[0][0], start + spans[-1][1]
         if len(readings) > 1:
             if not any(r.named for r in readings) or any(r.thing for r in readings) or readings[0].adjective:
@@ -169,20 +181,20 @@ def find_russian_people(text: str) -> list[tuple[str, int, int]]:
         else:
             reading = readings[0]
             prior = before.split()[-1] if before.split() else ""
-            titled = first > 0 or prior in lexicon.titles
+            titled = titled or prior in lexicon.titles
             spoken = lexicon.speech_before.search(before) is not None or lexicon.speech_after.match(text, end)
             cued = (titled or spoken) and (reading.named or not opens)  # "Компания сказала": no name
             if reading.thing or reading.adjective or prior in lexicon.place_words:
                 continue  # "из Плано": a town
             if not (cued or reading.first_named):
                 continue
+        numerals = [word for word in words if _ROMAN.fullmatch(word)]  # "Карл III"
         if len(readings) > 1:
-            name = _name([word for word in words if not _ROMAN.fullmatch(word)])
-            name = " ".join([name, *(word for word in words if _ROMAN.fullmatch(word))])
-            surnames[_read(words[len(readings) - 1]).nominative] = name
+            name = " ".join([_name(plain), *numerals])
+            surnames[readings[-1].nominative] = name
             surnames[name.split()[len(readings) - 1]] = name
         else:
-            name = readings[0].nominative
+            name = " ".join([readings[0].nominative, *numerals])
             name = surnames.get(name, name)  # "Трампа" after "Дональд Трамп"
         found.append((name, at, end))
     return found

@@ -29,6 +29,12 @@ def names(text: str) -> list[str]:
         ("Специальный помощник президента Обамы написал в блоге.", ["Обама"]),
         ("Мать Маргарет Боемер из Плано, штат Техас, узнала правду.", ["Маргарет Боемер"]),
         ("Клинтон известна своим умением прогнозировать.", ["Клинтон"]),
+        # a title and the country it serves come off the front of the name
+        ("Президент России Владимир Путин заявил о мире.", ["Владимир Путин"]),
+        ("В Москве Путин заявил, что всё хорошо.", ["Путин"]),
+        ("Король Карл III выступил.", ["Карл III"]),
+        # ё where the text writes е: one spelling, so one actor
+        ("Михаил Горбачев и сторонники Михаила Горбачева.", ["Михаил Горбачев", "Михаил Горбачев"]),
     ],
 )
 def test_russian_names_are_read_in_the_nominative(text: str, expected: list[str]):
@@ -43,6 +49,10 @@ def test_russian_names_are_read_in_the_nominative(text: str, expected: list[str]
         "Заседание Государственной Думы прошло в Кремле.",
         "Эксперты Международного валютного фонда приехали.",
         "Победа далась нелегко.",
+        # nothing but a numeral left once the title or the sentence's first word is off
+        "Глава II. Начало.",
+        "Фаза II началась.",
+        "Президент IV",
     ],
 )
 def test_places_institutions_and_sentence_words_are_no_people(text: str):
