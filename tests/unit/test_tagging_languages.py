@@ -173,7 +173,7 @@ def test_arabic_country_names_count_with_their_attached_prefixes():
 # ar 0.900/0.818. Persons (pipeline/tagging/russian_people.py and arabic_people.py, built on the dev halves): ru
 # 0.833/0.662, ar 0.667/0.176. Floors sit about 0.03 below.
 HELDOUT_FLOORS = {
-    "ru": {"countries": (0.89, 0.86), "persons": (0.80, 0.66)},
+    "ru": {"countries": (0.89, 0.86), "persons": (0.80, 0.63)},
     "ar": {"countries": (0.87, 0.78), "persons": (0.63, 0.14)},
     "fr": {"countries": (0.91, 0.89), "persons": (0.77, 0.64)},
     "de": {"countries": (0.93, 0.93), "persons": (0.68, 0.52)},
