@@ -76,19 +76,34 @@ def create_topics(settings: Settings, partitions: dict[str, int]) -> None:
         admin.close()
 
 
-def delete_groups(settings: Settings, prefixes: Sequence[str]) -> list[str]:
-    """Delete every consumer group whose id starts with one of `prefixes` (the run's workers' app ids)."""
+def delete_groups(settings: Settings, prefixes: Sequence[str], timeout: float = 60.0) -> list[str]:
+    """Delete every consumer group whose id starts with one of `prefixes` (the run's workers' app ids). A group
+    whose last member is still leaving (a worker stopped a moment ago) cannot be deleted yet: tried again until
+    `timeout`, so that no group of the run is left behind on the shared broker."""
     from kafka.admin import KafkaAdminClient
 
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    deadline = time.monotonic() + timeout
+    deleted: list[str] = []
     try:
-        doomed = sorted(g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(tuple(prefixes)))
-        if doomed:
-            admin.delete_groups(doomed)
-        return doomed
+        while True:
+            doomed = sorted(g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(tuple(prefixes)))
+            if not doomed:
+                return deleted
+            try:
+                outcome = admin.delete_groups(doomed)  # group id → "OK" or the error, per group
+                deleted += [group for group in doomed if outcome.get(group) == "OK"]
+            except Exception as exc:  # a group not empty yet, most often
+                if time.monotonic() >= deadline:
+                    raise
+                log.info("consumer groups %s not deleted yet: %r", doomed, exc)
+            if time.monotonic() >= deadline:
+                log.warning("consumer groups left on the broker: %s", doomed)
+                return deleted
+            time.sleep(1.0)
     except Exception as exc:  # cleaning up must not hide the figures
         log.warning("could not delete consumer groups %s: %r", prefixes, exc)
-        return []
+        return deleted
     finally:
         admin.close()
 
