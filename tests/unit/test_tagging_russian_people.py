@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.record import Dateline, Source, StoryRecord
 from pipeline.tagging.actors import slug, tag_actors
@@ -78,3 +80,16 @@ def test_ids_of_names_in_other_scripts_keep_their_letters_and_latin_ids_are_unch
     assert slug("Дональд Трамп") == "дональд-трамп"
     assert slug("José Martí") == "jose-marti"
     assert slug("Søren Kierkegaard") == "s-ren-kierkegaard"
+
+
+_PIECES = st.sampled_from(
+    ["Президент", "России", "Владимир", "Путин", "II", "IV", "Глава", "Москве", "г-н", "сказал", "заявил", "Трампа",
+     "Дональда", "в", "из", "Победа", "Горбачёва", "Нью-Йорк", "и", ".", ",", "«", "»", "—", "\n\n", "Ё", "Карл"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map(" ".join))
+def test_any_mix_of_names_titles_numerals_and_punctuation_reads_without_error(text: str):
+    for name, start, end in find_russian_people(text):
+        assert name.strip() and 0 <= start < end <= len(text)
