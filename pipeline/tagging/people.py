@@ -335,6 +335,8 @@ def read_name(
     a person's full name stands beside it in a list, so two or three words no more common than a surname are. Cached:
     the same runs come back within a story and across a wire's stories."""
     index, honoured = 0, False
+    if lexicon.nouns_capitalised:  # "Brief von Herrn Comey": the nouns before a courtesy title are no name
+        index = max((at for at, word in enumerate(words[:-1]) if word in lexicon.honorifics), default=0)
     while index < len(words):
         word, following = words[index], words[index + 1] if index + 1 < len(words) else ""
         if word in lexicon.courtesy or word in lexicon.not_names:

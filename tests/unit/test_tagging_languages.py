@@ -133,6 +133,17 @@ def test_a_capitalised_german_noun_beside_a_reporting_verb_is_no_person():
     assert "Barratt" in _people(record) and "Investoren" not in _people(record)
 
 
+def test_a_german_courtesy_title_after_capitalised_nouns_opens_the_name():
+    record = _story(
+        "Brief ohne Folgen\n\n"
+        "Anders als der vom 28. Oktober war der Brief von Herrn Tarwick kaum kommentiert worden. Die Behörde "
+        "äußerte sich am Mittwoch nicht dazu, und auch im Kongress blieb es in dieser Woche auffallend still."
+    )
+    assert record.language == "de"
+    assert "Tarwick" in _people(record)
+    assert not {"Brief", "Brief von Herrn Tarwick"} & _people(record)
+
+
 def test_english_stories_keep_lone_names_to_those_a_title_introduced():
     record = _story(
         "Markets calm\n\n"
