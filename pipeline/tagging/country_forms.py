@@ -79,6 +79,10 @@ class CountryGazetteer:
     town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs", "perto de")
     forms: int
 
+    def names_whole(self, form: str) -> bool:
+        """Whether the whole of `form` is one of the gazetteer's forms ("Afghan", "России", "Alice Springs")."""
+        return any(match.start == 0 and match.end == len(form) for match in self.matcher.find(form))
+
     def after_town_cue(self, text: str, start: int) -> bool:
         """Whether the word at `start` follows one of `town_before`, of one word or two ("in Alice Springs",
         "perto de Sunderland")."""

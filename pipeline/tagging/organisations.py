@@ -467,4 +467,4 @@ def _in_capitals(text: str, at: int) -> bool:
 
 @functools.cache
 def _is_country(word: str) -> bool:
-    return any(m.start == 0 and m.end == len(word) for m in country_gazetteer().matcher.find(word))
+    return country_gazetteer().names_whole(word)

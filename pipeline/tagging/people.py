@@ -202,7 +202,7 @@ def _with_listed(
     """`found` and the names listed beside a person's full name after a plural noun ("openers Hershelle Gibbs and
     Gary Kirsten"): two or three rare words there are a name too, as they are before a reporting verb."""
     ends = {person.end: person for person in found if not person.surname_only}
-    starts = {person.start: person for person in found if not person.surname_only}
+    starts = {person.start for person in found if not person.surname_only}
     listed = []
     for start, end in unread:
         after = _LIST_GAP.match(text, end)
@@ -397,7 +397,7 @@ def _bare(text: str, start: int, end: int) -> str:
 
 @functools.cache
 def _is_place(form: str, language: str = "en") -> bool:
-    return any(m.start == 0 and m.end == len(form) for m in story_gazetteer(language).matcher.find(form))
+    return story_gazetteer(language).names_whole(form)
 
 
 @functools.lru_cache(maxsize=65536)

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
     from pymorphy3.analyzer import Parse
 
-    from pipeline.tagging.country_forms import CountryGazetteer
-
 _WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _RUN = re.compile(rf"{_WORD}(?:[ \t]+{_WORD}){{0,3}}(?:[ \t]+[IVX]{{1,4}}\b)?")
 _ROMAN = re.compile(r"[IVX]+")
@@ -76,7 +74,6 @@ class _Reading:
     adjective: str | None  # the nominative of an adjective ("Старшего" → "Старший")
 
 
-_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 # Endings a foreign man's surname takes in each case ("Винтеркорна", "Диессе"), when the dictionary does not know it.
 _ENDINGS = {"gent": ("а", "я"), "datv": ("у", "ю"), "accs": ("а", "я"), "ablt": ("ом", "ем"), "loct": ("е",)}
 
@@ -112,11 +109,6 @@ def _read(word: str) -> _Reading:
         by_case,
         spell(parses[0].normal_form.capitalize()) if first.POS == "ADJF" and not named else None,
     )
-
-
-def _whole_place(places: CountryGazetteer, word: str) -> bool:
-    """Whether the word alone is a country's or city's form ("России", "Москве")."""
-    return any(match.start == 0 and match.end == len(word) for match in places.matcher.find(word))
 
 
 def _in_dictionary(parse: Parse) -> bool:
@@ -164,7 +156,7 @@ def find_russian_people(text: str) -> list[tuple[str, int, int]]:
             word = words[first]
             if word in lexicon.titles or word in lexicon.not_names:
                 titled = titled or word in lexicon.titles
-            elif not (_whole_place(places, word) or (opens and first == 0 and not _read(word).named)):
+            elif not (places.names_whole(word) or (opens and first == 0 and not _read(word).named)):
                 break  # the sentence's first word ("Победа Дональда Трампа") is no name unless it reads as one
             first += 1
         words, spans = words[first:], spans[first:]

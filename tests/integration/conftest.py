@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
+from pipeline.raw import RawItem, item_key
 from pipeline.settings import Settings
 from tests.conftest import ROOT
 from tests.metrics_page import scrape
@@ -232,6 +233,23 @@ def consume_all(settings: Settings, topic: str, *, expect: int, timeout: float =
     finally:
         consumer.close()
     return records
+
+
+def replay_item(story: bytes, source: str) -> RawItem:
+    """A ninjs story as the replay connector publishes it: keyed by `source` and the story's uri."""
+    return RawItem(item_key(source, json.loads(story)["uri"]), story, source, "application/json", "replay")
+
+
+def transactional_producer(settings: Settings, name: str) -> KafkaProducer:
+    """A producer that writes in Kafka transactions, as connectors/publisher.py does (init_transactions called)."""
+    producer = KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        transactional_id=f"{settings.app_id}-{name}",
+        acks="all",
+        enable_idempotence=True,
+    )
+    producer.init_transactions()
+    return producer
 
 
 def distinct_stories(count: int, *, seed: int, prefix: str) -> list[bytes]:

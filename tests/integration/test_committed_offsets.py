@@ -6,16 +6,23 @@ transaction only (pipeline/kafka_consumer.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 
 from pipeline.parse import parse
-from pipeline.raw import RawItem, item_key
-from tests.integration.conftest import distinct_stories, drained, indexed_ids, running_worker, settings_of, wait_for
+from tests.integration.conftest import (
+    distinct_stories,
+    drained,
+    indexed_ids,
+    replay_item,
+    running_worker,
+    settings_of,
+    transactional_producer,
+    wait_for,
+)
 
 SOURCE = "gapwire"
 PARTITION = 0
@@ -27,18 +34,12 @@ def test_a_stopped_worker_has_committed_every_transaction_it_read(
 ) -> None:
     env = own_app("gaps")
     settings = settings_of(env)
-    items = [_item(story) for story in distinct_stories(TRANSACTIONS, seed=31, prefix=f"{run_id}gap")]
+    items = [replay_item(story, SOURCE) for story in distinct_stories(TRANSACTIONS, seed=31, prefix=f"{run_id}gap")]
     story_ids = sorted(parse(item, max_bytes=settings.max_story_bytes).story_id for item in items)
     log = tmp_path / "worker.log"
     with running_worker(env, log):
-        producer = KafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
-            transactional_id=f"{settings.app_id}-gaps",
-            acks="all",
-            enable_idempotence=True,
-        )
+        producer = transactional_producer(settings, "gaps")
         try:
-            producer.init_transactions()
             for item in items:  # as connectors/publisher.py does: a transaction per batch
                 producer.begin_transaction()
                 last = producer.send(
@@ -74,8 +75,3 @@ def test_a_stopped_worker_has_committed_every_transaction_it_read(
     finally:
         admin.close()
     assert committed[TopicPartition(settings.raw_topic, PARTITION)].offset == last_offset + 1
-
-
-def _item(story: bytes) -> RawItem:
-    uri = json.loads(story)["uri"]
-    return RawItem(item_key(SOURCE, uri), story, SOURCE, "application/json", "replay")

@@ -4,7 +4,6 @@ indexed. The worker runs with its own app, topics and index, all deleted at the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from kafka import KafkaProducer
 from kafka.producer.future import RecordMetadata
 
 from pipeline.parse import parse
-from pipeline.raw import RawItem, item_key
+from pipeline.raw import RawItem
 from pipeline.settings import Settings
 from tests.integration.conftest import (
     distinct_stories,
@@ -23,8 +22,10 @@ from tests.integration.conftest import (
     indexed_ids,
     record_keys,
     records,
+    replay_item,
     running_worker,
     settings_of,
+    transactional_producer,
     wait_for,
 )
 
@@ -49,20 +50,14 @@ def test_a_story_from_an_aborted_transaction_is_never_indexed_nor_dead_lettered(
     tx_worker: Path, tx_env: dict[str, str], es: Elasticsearch, run_id: str
 ) -> None:
     settings = settings_of(tx_env)
-    aborted, committed = (_item(story) for story in distinct_stories(2, seed=23, prefix=f"{run_id}tx"))
+    aborted, committed = (replay_item(story, SOURCE) for story in distinct_stories(2, seed=23, prefix=f"{run_id}tx"))
     aborted_id, committed_id = (
         parse(item, max_bytes=settings.max_story_bytes).story_id for item in (aborted, committed)
     )
 
     # as a connector publishes (connectors/publisher.py): a transaction per batch; the first one is aborted
-    producer = KafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        transactional_id=f"{settings.app_id}-committed-reads",
-        acks="all",
-        enable_idempotence=True,
-    )
+    producer = transactional_producer(settings, "committed-reads")
     try:
-        producer.init_transactions()
         producer.begin_transaction()
         aborted_at = _send(producer, settings, aborted)
         producer.abort_transaction()
@@ -98,11 +93,6 @@ def test_a_story_from_an_aborted_transaction_is_never_indexed_nor_dead_lettered(
     dead = record_keys(settings, settings.dlq_topic)
     assert aborted.key.encode() not in dead, "the story of the aborted transaction was dead-lettered"
     assert dead == [], f"dead-lettered: {dead}"
-
-
-def _item(story: bytes) -> RawItem:
-    uri = json.loads(story)["uri"]
-    return RawItem(item_key(SOURCE, uri), story, SOURCE, "application/json", "replay")
 
 
 def _send(producer: KafkaProducer, settings: Settings, item: RawItem) -> RecordMetadata:
