@@ -218,7 +218,12 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
                 actor = Actor(UNLISTED + slug(surface), surface, "organisation", None, "ministry", (), ())
             found.add(actor, Mention(start, surface, "title"))
             taken.add(start, ministry.end)
+    known_people = {person.name.split()[-1] for person in everyone}
     for organisation in find_organisations(text, story.runs):
+        if " " not in organisation.name and (
+            organisation.name in known_people or (organisation.start, organisation.end) in shorts
+        ):
+            continue  # "Suharto's condition", "Agha's men": a person the story or the gazetteer names
         if free(organisation.start, organisation.end) and people_spans.free(organisation.start, organisation.end):
             key = UNLISTED + slug(organisation.name)
             actor = (

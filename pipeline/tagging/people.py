@@ -131,7 +131,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         heads=frozenset(names["organisation_heads"]) | frozenset(names["place_heads"]),
         organisation_heads=frozenset(names["organisation_heads"]),
         before_names=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) | given_names,
-        lone_names=given_names | _words_of("surnames.txt") if language in languages() else frozenset(),
+        lone_names=known_names() if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
     )
 
@@ -161,6 +161,12 @@ def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
         "speech_before": re.compile(rf"(?<!\w){verbs_group},?[ \t]+$"),
         "speech_after": re.compile(rf"[ \t]+{verbs_group}(?!\w)"),
     }
+
+
+@functools.cache
+def known_names() -> frozenset[str]:
+    """The given names and surnames of config/gazetteers: words that may be a person's name standing alone."""
+    return _words_of("first-names.txt") | _words_of("surnames.txt")
 
 
 def _words_of(name: str) -> frozenset[str]:

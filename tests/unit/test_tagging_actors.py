@@ -320,6 +320,8 @@ def organisations(text: str) -> list[str]:
         ("The national director of Kinderwatch, Mary Kent, says the study is the first.", ["Kinderwatch"]),
         ("A spokesman for Jetwing said flights would resume.", ["Jetwing"]),
         ("The relief agency Muslim Hands said six men were treated.", ["Muslim Hands"]),
+        ("Workers voted to reject Tarnair's proposed wage freeze.", ["Tarnair"]),
+        ("Rivals want to break Qarvos' dominance of the market.", ["Qarvos"]),
     ],
 )
 def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, expected: list[str]):
@@ -344,6 +346,9 @@ def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, e
         "Test captain Steve Waugh said the team was ready.",
         "The spokesman for Afghanistan said so.",
         "Dunmore finance officer Ellis says the offices will open.",
+        "Sydney's harbour and Australia's coast were closed.",  # a city's, a country's
+        "Virgin's fares fell.",  # an everyday word first
+        "Smith's lawyer and Muslim's rights were argued.",  # a surname we know, a people
     ],
 )
 def test_a_cue_does_not_make_an_everyday_word_a_person_or_a_place_a_company(text: str):
@@ -399,6 +404,17 @@ def test_a_cued_company_is_an_actor_of_the_story():
         "unlisted:traveloka-plus",
         "unlisted:ferrin",
     }
+
+
+def test_a_person_the_story_names_owns_things_as_a_person_not_as_an_organisation():
+    found = tags(
+        story(
+            "Doctors said former president Harto Kessel was stable. Kessel's condition had improved.",
+            "Mr Varnak said he would appeal. Varnak's lawyers filed papers. Tarnair's shares fell.",
+        )
+    )
+    assert {tag.id for tag in found.values() if tag.kind == "organisation"} == {"unlisted:tarnair"}
+    assert {"unlisted:harto-kessel", "unlisted:varnak"} <= set(found)
 
 
 def test_office_holders_carry_the_role_of_the_story_date():
