@@ -204,7 +204,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             surface = text[start : ministry.end]
             country = ministry.country or dateline_country
             if country:
-                label = ministry.slug.replace("-", " ").title()
+                label = titles().portfolio_names[ministry.slug]
                 actor = Actor(
                     f"{UNLISTED}{country.lower()}-ministry-{ministry.slug}",
                     f"Ministry of {label} ({names.get(country, country)})",

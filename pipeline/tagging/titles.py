@@ -65,7 +65,9 @@ class Titles:
         forms: list[tuple[str, Title | Portfolio]] = []
         for role, titles in config["roles"].items():
             forms += [(form, Title(role)) for title in titles for form in _both_cases(title)]
+        self.portfolio_names: dict[str, str] = {}  # slug → the portfolio that names its ministry
         for portfolio, slug in config["portfolios"].items():
+            self.portfolio_names.setdefault(slug, portfolio)
             minister = Title(config["minister_roles"].get(slug, "government"))
             for pattern in ("{} Minister", "{} Secretary", "Minister of {}", "Minister for {}", "Secretary of {}"):
                 forms += [(form, minister) for form in _both_cases(pattern.format(portfolio))]

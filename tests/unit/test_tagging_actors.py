@@ -167,6 +167,7 @@ def test_ministries_named_with_their_country():
         "RU",
         "ministry",
     )
+    assert found["unlisted:cn-ministry-foreign"].name == "Ministry of Foreign Affairs (China)"
 
 
 def test_a_ministry_of_no_named_country_is_an_organisation_as_written_without_a_country():
@@ -415,6 +416,13 @@ def test_a_person_the_story_names_owns_things_as_a_person_not_as_an_organisation
     )
     assert {tag.id for tag in found.values() if tag.kind == "organisation"} == {"unlisted:tarnair"}
     assert {"unlisted:harto-kessel", "unlisted:varnak"} <= set(found)
+
+
+def test_a_listed_actor_is_named_in_its_own_spelling_whichever_spelling_the_story_uses():
+    found = tags(story("Prime Minister Pedro Sanchez met Jean-Noël Barrot and Recep Tayyip Erdogan in Madrid."))
+    assert found["pedro-sanchez"].name == "Pedro Sánchez" and found["pedro-sanchez"].aliases_seen == ("Pedro Sanchez",)
+    assert found["jean-noel-barrot"].name == "Jean-Noël Barrot"
+    assert found["recep-tayyip-erdogan"].name == "Recep Tayyip Erdoğan"
 
 
 def test_office_holders_carry_the_role_of_the_story_date():
