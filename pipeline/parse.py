@@ -72,13 +72,15 @@ def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
     url = safe_url(item.url) or story.url  # a connector's link is checked like the story's own
     source = Source(agency=story.agency, publisher=item.source, connector=item.connector, url=url)
     language = declared_language(story.language) or detect_language(" ".join([story.headline, *story.body[:2]]))
+    published = parse_time(story.published)
     return StoryRecord(
         story_id=story_id(item.source, story.item_id or item.key),
         source=source,
         headline=story.headline,
         headline_derived=story.headline_derived,
         body=story.body,
-        published_at=_utc(story.published, item.received_at),
+        published_at=_utc(published, item.received_at),
+        published_at_received=published is None,
         ingested_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
         url=url,
         authors=story.authors,
@@ -91,9 +93,7 @@ def _record(item: RawItem, story: ParsedStory) -> StoryRecord:
     )
 
 
-def _utc(value: str | None, fallback: str) -> str:
-    """ISO 8601 in UTC; unparseable or missing times fall back to when we received the item."""
-    for candidate in (value, fallback):
-        if moment := parse_time(candidate):
-            return moment.isoformat(timespec="seconds")
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _utc(published: datetime | None, received: str) -> str:
+    """The story's own time in ISO 8601 UTC; where it gave none we could read, when we received the item."""
+    moment = published or parse_time(received) or datetime.now(UTC)
+    return moment.isoformat(timespec="seconds")

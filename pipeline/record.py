@@ -36,6 +36,7 @@ class StoryRecord:
     published_at: str
     ingested_at: str
     url: str | None = None
+    published_at_received: bool = False  # the item gave no time of its own: published_at is when we received it
     headline_derived: bool = False  # the item came without a headline: this one is its lede's opening words
     authors: list[str] = field(default_factory=list)
     dateline: Dateline = field(default_factory=Dateline)

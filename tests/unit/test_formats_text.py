@@ -69,7 +69,8 @@ def test_one_paragraph_a_line_and_blank_line_paragraphs_both_work() -> None:
 
 def test_text_without_a_declared_time_gets_the_time_it_was_received() -> None:
     item = RawItem("k", b"Headline\n\nBody.", "wire", "text/plain", "test", received_at="2026-11-20T10:00:00+01:00")
-    assert parse(item, max_bytes=1000).published_at == "2026-11-20T09:00:00+00:00"
+    record = parse(item, max_bytes=1000)
+    assert (record.published_at, record.published_at_received) == ("2026-11-20T09:00:00+00:00", True)
 
 
 def test_wire_copy_without_a_headline_line_gets_a_derived_headline() -> None:

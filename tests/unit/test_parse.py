@@ -44,7 +44,14 @@ def test_story_id_is_stable_per_source_item_and_differs_across_sources() -> None
 
 def test_published_at_is_normalised_to_utc() -> None:
     doc = {"headline": "H", "body_text": "B", "versioncreated": "2026-11-20T10:00:00+02:00"}
-    assert parse(ninjs_item(doc), max_bytes=10_000).published_at == "2026-11-20T08:00:00+00:00"
+    record = parse(ninjs_item(doc), max_bytes=10_000)
+    assert (record.published_at, record.published_at_received) == ("2026-11-20T08:00:00+00:00", False)
+
+
+def test_an_unreadable_time_is_replaced_by_the_time_received_and_says_so() -> None:
+    doc = {"headline": "H", "body_text": "B", "versioncreated": "last Tuesday"}
+    record = parse(ninjs_item(doc, received_at="2026-11-21T06:00:00+00:00"), max_bytes=10_000)
+    assert (record.published_at, record.published_at_received) == ("2026-11-21T06:00:00+00:00", True)
 
 
 def test_plain_text_first_line_is_the_headline() -> None:

@@ -44,6 +44,7 @@ def test_headline_authors_and_dateline(record: StoryRecord) -> None:
     assert not record.headline_derived
     assert record.authors == ["Yuliia Dysa", "Dan Peleschuk"]
     assert (record.dateline.place, record.dateline.country) == ("KYIV", "UA")
+    assert record.published_at_received  # the page gives no time; "April 8, 2025" dates the photo
 
 
 def test_body_runs_from_the_lede_to_the_last_story_paragraph(record: StoryRecord, page: bytes) -> None:
