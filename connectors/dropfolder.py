@@ -177,7 +177,10 @@ class DropFolder:
                 self.committed[part] = value
         for dropped in batch:
             self._move(dropped.name, DONE)
-        log.info("drop folder: %d files committed and moved to %s/", len(batch), DONE)
+        if batch:
+            log.info("drop folder: %d files committed and moved to %s/", len(batch), DONE)
+        else:  # only the positions of files moved earlier, deleted: nothing a reader of the log has to know
+            log.debug("drop folder: positions of %d moved files cleared", len(position))
         return len(batch)
 
     def _fail(self, name: str, code: str, reason: str) -> None:
