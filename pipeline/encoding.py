@@ -3,6 +3,11 @@ declaration, HTML meta) when it decodes cleanly, then UTF-8, then detection by c
 
 Text that is mostly UTF-8 with a few stray single-byte characters (a windows-1252 quote pasted into a
 UTF-8 file) keeps its UTF-8 and reads the stray bytes as windows-1252. Binary content is refused.
+
+Detection tries the legacy charsets news is written in only, and where several read the bytes equally cleanly
+(windows-1252, windows-1250 and windows-1257 agree on most Latin text), takes the reading whose accented words are
+words: charset-normalizer alone took windows-1252 copy for DOS code page 850 ("ìworse than expectedî") in 87 of
+the benchmark's 307 such items, and Spanish "año" for windows-1250's "ańo".
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from pipeline.formats import Rejected
+from pipeline.language import common_words_outside_ascii
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -35,6 +41,14 @@ _MAX_CONTROL_RATIO = 0.05
 _VALID_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 _MAX_STRAY_RATIO = 0.02  # a pasted sentence or two; random bytes hold far more invalid sequences
 _STRAY_BYTES_HANDLER = "wirestream-windows-1252"
+# The legacy charsets of news pages: Windows and ISO Latin, Cyrillic, Greek, Turkish, Hebrew, Arabic, Baltic and Thai
+# pages, and the CJK multi-byte charsets. DOS and Mac code pages are left out: they read windows-1252 text as
+# cleanly as windows-1252 does, with other letters.
+_NEWS_CHARSETS = [
+    *("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp874"),
+    *("iso8859_2", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_15", "koi8_r", "koi8_u"),
+    *("shift_jis", "euc_jp", "gb18030", "big5", "euc_kr"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +111,13 @@ def _as_utf8(data: bytes) -> Decoded | None:
 def _detected(data: bytes) -> Decoded:
     if not _NOT_UTF8_SHAPED.search(data):  # UTF-8's byte shape, yet invalid: surrogates, overlong forms
         raise Rejected("bad_encoding", "UTF-8 byte sequences that are not valid UTF-8 (surrogates or overlong forms)")
-    best = charset_normalizer.from_bytes(data).best()
+    matches = charset_normalizer.from_bytes(data, cp_isolation=_NEWS_CHARSETS)
+    best = matches.best()
     if best is None:
         raise Rejected("bad_encoding", "not valid UTF-8 and no single-byte or multi-byte charset fits the bytes")
+    readings = [match for match in matches if match.chaos <= best.chaos]
+    if len(readings) > 1:  # as clean as each other: the one with words, then windows-1252, then the first
+        best = max(readings, key=lambda match: (common_words_outside_ascii(str(match)), match.encoding == "cp1252"))
     # charset-normalizer lists the charsets that read these bytes the same way; name the usual one
     charset = "cp1252" if "cp1252" in best.could_be_from_charset else best.encoding
     return Decoded(str(best), charset, "detected")

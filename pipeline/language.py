@@ -81,6 +81,18 @@ def _common_words() -> dict[str, dict[str, float]]:
     return dict(table)
 
 
+@cache
+def _every_common_word() -> frozenset[str]:
+    return frozenset(word for frequency in _common_words().values() for word in frequency)
+
+
+def common_words_outside_ascii(text: str) -> int:
+    """How many of the text's words with a letter outside ASCII are common words of a Latin-script news language:
+    legacy bytes read in their own charset give many ("środę", "año"), read in a neighbour's, few ("œrodê")."""
+    common = _every_common_word()
+    return sum(token.lower() in common for token in _TOKEN.findall(text) if not token.isascii())
+
+
 def _plausible(sample: str) -> list[str]:
     """The languages whose common words the sample's lowercase words are: the one that leads the rest, or the few
     within `_LEAD` of the first; none when the words are too few or too rare to tell."""

@@ -60,6 +60,23 @@ def test_utf8_with_stray_windows_1252_bytes_keeps_both() -> None:
     assert decoded.how == "utf-8 with windows-1252 stray bytes"
 
 
+@pytest.mark.parametrize(
+    ("text", "charset"),
+    [
+        (STORY + " The strike began on Monday \u2013 \u201cwe will not move\u201d, a union leader said.", "cp1252"),
+        ("El Gobierno español aprobó este año una reforma que el señor ministro defendió.", "cp1252"),
+        ("O ministro português disse que a população não será afetada este verão.", "iso8859_15"),
+        ("Prezydent Andrzej Duda powiedział w środę, że Polska będzie nadal wspierać Ukrainę.", "cp1250"),
+        ("Předseda vlády Petr Fiala ve středu řekl, že Česká republika bude i nadále podporovat Ukrajinu.", "cp1250"),
+        ("Правительство во вторник объявило о новом плане снижения счетов за энергию.", "cp1251"),  # noqa: RUF001
+        ("Правительство во вторник объявило о новом плане снижения счетов за энергию.", "koi8_r"),  # noqa: RUF001
+    ],
+)
+def test_undeclared_legacy_charsets_are_read_as_their_own_not_a_neighbours(text: str, charset: str) -> None:
+    decoded = decode(text.encode(charset))
+    assert (decoded.text, decoded.how) == (text, "detected")
+
+
 def test_undetectable_bytes_are_a_bad_encoding() -> None:
     with pytest.raises(Rejected) as caught:
         decode(bytes(range(0x80, 0x100)) * 2)
