@@ -47,6 +47,8 @@ UNLISTED = "unlisted:"
 _HEADS = ("head_of_state", "head_of_government")
 _NOT_ID = re.compile(r"[^a-z0-9]+")
 _NOT_WORD = re.compile(r"[\W_]+")
+# Up to three capitalised words and a possessive right before a name: "Ukraine's ", "South Korea's "
+_OWNER = re.compile(r"((?:[A-Z][\w.-]*[ \t]+){0,2}[A-Z][\w.-]*)['\u2019]s?[ \t]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +235,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
                     key,
                     organisation.name,
                     "organisation",
-                    country_in(organisation.name),
+                    country_in(organisation.name) or _owner_country(text, organisation.start),
                     "organisation",
                     (),
                     (),
@@ -298,6 +300,13 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             )
         )
     return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))
+
+
+def _owner_country(text: str, start: int) -> str | None:
+    """The country whose organisation a name is, by its possessive before the name: "Ukraine's National Security
+    and Defense Council" is Ukraine's; "Putin's United Russia" names no country so."""
+    owner = _OWNER.search(text, max(0, start - 48), start)
+    return country_in(owner[1]) if owner else None
 
 
 def _occurrences(text: str, forms: Iterable[str]) -> list[Match[None]]:

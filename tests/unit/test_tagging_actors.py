@@ -407,6 +407,18 @@ def test_a_cued_company_is_an_actor_of_the_story():
     }
 
 
+def test_an_organisation_a_country_owns_is_that_countrys():
+    found = tags(
+        story(
+            "A member of Ukraine's National Security and Defense Council spoke.",
+            "South Korea's Fair Trade Commission fined the firm. Putin's Valdai Discussion Club met.",
+        )
+    )
+    assert found["unlisted:national-security-and-defense-council"].country == "UA"
+    assert found["unlisted:fair-trade-commission"].country == "KR"
+    assert found["unlisted:valdai-discussion-club"].country is None
+
+
 def test_a_person_the_story_names_owns_things_as_a_person_not_as_an_organisation():
     found = tags(
         story(
