@@ -45,6 +45,9 @@ _ORDINAL_BEFORE = re.compile(r"(?<![\w.])\d{1,3}(?:st|nd|rd|th)[ \t]+$")  # "5th
 _ROLE_SPAN = 48  # characters either side of a name that hold the role of an affiliation: "'s finance officer "
 _AFTER_NAME = frozenset(" \t'\u2019")  # what may follow a name a role comes after
 _OF_FOR = frozenset({" of ", "for ", "the "})  # the four characters before a name a role and "of" come before
+_SENTENCE_WORD_ZIPF = 5.5  # "with" 7.2, "against" 5.6 open sentences; "cricket" 4.4, "tourism" 4.3 name bodies
+_QUALIFYING = re.compile(r"(?:al|ern|ic|ist|ian|ean|ese|ish|ive|ous|ary)$")  # "Rural", "Coastal": adjectives
+_PLACE_BEFORE = re.compile(r"\b(?:in|across|throughout|around|to|from|into)[ \t]+$")  # "in Outback Australia"
 _OWNED = re.compile(r"[ \t]+[a-z]{3,}")  # what an owner's possessive stands before: " dominance", " proposed"
 # A word that owns something must be rarer than this to be taken for a company's name: "Qantas" 2.9, "Ansett" 1.8;
 # "Virgin" 4.1, "Labor" 4.0, "Time" 6.2 are words first
@@ -81,6 +84,7 @@ class _Lexicon:
     roles: ahocorasick_rs.AhoCorasick  # the roles of both kinds, as the text holds them: " officer", " director"
     units: frozenset[str]  # head words of military units, which an ordinal opens: "5th Special Forces Group"
     peoples: frozenset[str]  # "Aboriginal", "Muslim": alone, no cued name ("Muslim Hands" may be)
+    qualifiers: frozenset[str]  # words that make a country's name a place or a time ("Outback", "Communist")
     role_after: re.Pattern[str]  # after a name: a role and a person's name ("'s finance officer Peter Murray")
     role_before: re.Pattern[str]  # before a name: a role and "of" or "for" ("national director of ")
 
@@ -125,6 +129,7 @@ def _lexicon() -> _Lexicon:
         cue_endings=frozenset(f" {' '.join(cue)}{tail}"[-_CUE_SPAN:] for cue in before for tail in (" ", ", ")),
         not_cued=not_cued,
         peoples=frozenset(names["peoples_and_faiths"]),
+        qualifiers=frozenset(names["country_qualifiers"]) | frozenset(names["peoples_and_faiths"]),
         units=frozenset(names["unit_heads"]),
         roles=ahocorasick_rs.AhoCorasick(
             sorted({f" {role}" for role in (*names["affiliation_roles_after"], *names["affiliation_roles_before"])}),
@@ -179,6 +184,8 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
         words = run.split()
         if not heads.isdisjoint(words) and (named := _in_run(text, start, end, lexicon)):
             found += named
+        elif (body := _national_body(text, start, words, lexicon)) is not None:
+            found.append(body)  # before the cues: "Cricket Australia's chief executive"
         elif (
             text[end : end + _CUE_SPAN + 1] in openings
             or text[start - _CUE_SPAN : start] in endings
@@ -340,6 +347,48 @@ def _affiliated(text: str, start: int, end: int, words: list[str], lexicon: _Lex
     if text[start - 4 : start] in _OF_FOR and lexicon.role_before.search(text, max(0, start - 2 * _LOOK_BACK), start):
         return _cued_name(text, start, words, lexicon, last=False)
     return []
+
+
+def _national_body(text: str, start: int, words: list[str], lexicon: _Lexicon) -> NamedOrganisation | None:
+    """A country's national body named by what it does and the country's name ("Nutrition Australia", "Cricket
+    Australia", "Team New Zealand"): one or two capitalised nouns before a country's name that ends the run; not a
+    place or a time ("Outback Australia", "Communist China", "Western Australia"), nor after "in" or "to"."""
+    words = words[: next((at + 1 for at, word in enumerate(words) if word.endswith(".")), len(words))]
+    if len(words) > 4:
+        return None
+    name = " ".join([*words[:-1], _bare(words[-1])])  # "Team New Zealand." ends a sentence
+    ending = next(
+        (
+            match
+            for match in country_gazetteer().matcher.find(name)
+            if match.end == len(name) and match.start > 0 and getattr(match.value, "kind", "") == "name"
+        ),
+        None,
+    )
+    if ending is None:
+        return None
+    before = name[: ending.start].split()
+    if not 1 <= len(before) <= 2 or _PLACE_BEFORE.search(text, max(0, start - 12), start):
+        return None
+    opens = not text[:start].rstrip(" \t\"'") or text[:start].rstrip(" \t\"'")[-1] in ".!?:\n"
+    if opens and zipf_frequency(before[0].lower(), "en") >= _SENTENCE_WORD_ZIPF:
+        return None  # "With Argentina", "Against Australia": a sentence's first word
+    for word in before:
+        if (
+            not word[:1].isupper()
+            or not word[1:].islower()
+            or not word.replace("-", "").isalpha()  # "Britain. Australia": two sentences
+            or word in lexicon.qualifiers
+            or (word in lexicon.not_cued and word not in lexicon.heads)  # "Team New Zealand" is a team
+            or word in known_names()  # "John Howard Australia": a person before a country
+            or word in _OPENING_WORDS
+            or _QUALIFYING.search(word)
+            or _is_country(word)
+        ):
+            return None
+    if _names_a_place(name, lexicon):
+        return None
+    return NamedOrganisation(name, start, start + len(name))
 
 
 def _owner(word: str, lexicon: _Lexicon) -> bool:

@@ -401,6 +401,32 @@ def test_places_and_honours_are_not_organisations(text: str):
     assert organisations(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nutrition Australia dietitian Rachael Bradford says the results are sound.", ["Nutrition Australia"]),
+        ("He sailed twice with Team New Zealand. Mr Blake was a winner.", ["Team New Zealand"]),
+        ("Cricket Australia's chief executive said so.", ["Cricket Australia"]),
+        ("Geo-science Australia says the epicentre was near Burakin.", ["Geo-science Australia"]),
+    ],
+)
+def test_a_national_body_is_named_by_what_it_does_and_its_country(text: str, expected: list[str]):
+    assert organisations(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Life in Outback Australia is hard, and they moved to Western Australia.",
+        "Communist China and Modern Britain differ. With Argentina out, Brazil won.",
+        "The match between England and Australia ended. Prime Minister John Howard Australia.",
+        "He went back to Rural Australia. South Africa won.",
+    ],
+)
+def test_a_country_qualified_as_a_place_or_a_time_is_no_national_body(text: str):
+    assert organisations(text) == []
+
+
 def test_a_cued_company_is_an_actor_of_the_story():
     found = tags(story("Travel company Traveloka Plus has gone into administration.", "Ferrin shares were suspended."))
     assert {tag.id for tag in found.values() if tag.kind == "organisation"} == {
