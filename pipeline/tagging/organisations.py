@@ -354,9 +354,12 @@ def _national_body(text: str, start: int, words: list[str], lexicon: _Lexicon) -
     Australia", "Team New Zealand"): one or two capitalised nouns before a country's name that ends the run; not a
     place or a time ("Outback Australia", "Communist China", "Western Australia"), nor after "in" or "to"."""
     words = words[: next((at + 1 for at, word in enumerate(words) if word.endswith(".")), len(words))]
-    if len(words) > 4:
+    if not 2 <= len(words) <= 4:
         return None
-    name = " ".join([*words[:-1], _bare(words[-1])])  # "Team New Zealand." ends a sentence
+    last = _bare(words[-1])
+    if not (_is_country(last) or (len(words) > 2 and _is_country(f"{words[-2]} {last}"))):
+        return None  # most runs: no country's name at the end, looked up in a cache
+    name = " ".join([*words[:-1], last])  # "Team New Zealand." ends a sentence
     ending = next(
         (
             match
