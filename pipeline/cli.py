@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections import deque
 from pathlib import Path
@@ -128,6 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # logs pages without main text as errors
     try:
         return args.handler(args)
+    except BrokenPipeError:
+        # the reader left early (`wirestream process ... | head -1`): what it read is all it wanted. Point stdout at
+        # /dev/null so the interpreter's last flush does not fail again (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if (known := failure(exc)) is None:
             raise  # a bug: its traceback is what helps

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,3 +122,16 @@ def test_the_kafka_clients_last_words_name_the_cause_of_a_failed_bootstrap() -> 
     plain.emit(logging.LogRecord("kafka", logging.ERROR, __file__, 1, "Connection lost: refused", None, None))
     plain.emit(logging.LogRecord("kafka", logging.ERROR, __file__, 1, "Bootstrap failed: timeout", None, None))
     assert plain.message == "Connection lost: refused"
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Headline\n\n" + "A paragraph of the story that runs on. " * 400, encoding="utf-8")
+    command = [sys.executable, "-m", "pipeline.cli", "process", *[str(story)] * 40]  # far more than a pipe holds
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # as `| head -1` does
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 0
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
