@@ -17,6 +17,7 @@ from pipeline import metrics
 from pipeline.bulk_sink import BulkSink
 from pipeline.config_dir import config_path
 from pipeline.settings import Settings
+from pipeline.tagging.evidence import ABOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,15 @@ def language_fields() -> frozenset[str]:
     return frozenset(name.removeprefix("body_") for name in properties if name.startswith("body_"))
 
 
+def about(doc: dict[str, Any]) -> dict[str, list[str]]:
+    """The country codes and actor ids the story is about (relevance at least `ABOUT`), as plain keywords: the
+    tags are objects, not nested, so a filter on a tag's code and score together may match two different tags."""
+    return {
+        "countries": [tag["code"] for tag in doc.get("countries") or () if tag.get("score", 0) >= ABOUT],
+        "actors": [tag["id"] for tag in doc.get("actors") or () if tag.get("score", 0) >= ABOUT],
+    }
+
+
 def bulk_actions(alias: str, docs: list[dict[str, Any]], indexed_at: str, languages: frozenset[str]) -> list[dict]:
     """Bulk actions for a batch of enriched records, one per story in arrival order of its first record.
 
@@ -67,7 +77,7 @@ def bulk_actions(alias: str, docs: list[dict[str, Any]], indexed_at: str, langua
         story_id = doc["story_id"]
         held = actions.get(story_id)
         if (doc.get("dedup") or {}).get("carries_text", True):
-            source = {**doc, "indexed_at": indexed_at}
+            source = {**doc, "indexed_at": indexed_at, "about": about(doc)}
             if (language := doc.get("language")) in languages:
                 source[f"body_{language}"] = doc["body"]
             action = {"_op_type": "index", "_index": index_name(alias, doc), "_id": story_id, "_source": source}

@@ -57,6 +57,12 @@ def test_sample_stories_travel_from_connector_to_search(
             "connector": "replay",
             "url": None,
         }
+        # the story is filed under what it is about: North Korea, not every country it mentions in passing
+        about = doc["_source"]["about"]["countries"]
+        assert "KP" in about and set(about) == {c["code"] for c in doc["_source"]["countries"] if c["score"] >= 0.4}
+        filters = [{"term": {"about.countries": "KP"}}, {"ids": {"values": [doc["_id"]]}}]
+        by_about = es.search(index=settings.index_alias, body={"query": {"bool": {"filter": filters}}})
+        assert by_about["hits"]["total"]["value"] == 1
 
         dead = consume_all(settings, settings.dlq_topic, expect=1)
         assert len(dead) == 1

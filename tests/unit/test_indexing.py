@@ -34,6 +34,14 @@ def test_a_story_with_text_is_indexed_whole_under_its_id() -> None:
     assert action["_source"]["headline"] == "a new"
 
 
+def test_a_story_is_filed_under_the_countries_and_actors_it_is_about() -> None:
+    record = doc("a", "new", [WIRE], carries_text=True)
+    record["countries"] = [{"code": "KP", "score": 0.86}, {"code": "US", "score": 0.11}, {"code": "KR", "score": 0.4}]
+    record["actors"] = [{"id": "kim-jong-un", "score": 0.7}, {"id": "donald-trump", "score": 0.2}]
+    (action,) = bulk_actions("s", [record], AT, frozenset())
+    assert action["_source"]["about"] == {"countries": ["KP", "KR"], "actors": ["kim-jong-un"]}
+
+
 def test_a_duplicate_only_sets_the_sources_of_the_canonical_story() -> None:
     (action,) = bulk_actions("s", [doc("a", "duplicate", [WIRE, PARTNER], carries_text=False)], AT, frozenset())
     assert (action["_op_type"], action["_id"]) == ("update", "a")
