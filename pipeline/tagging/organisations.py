@@ -339,8 +339,8 @@ def _next_to_roles(text: str, runs: list[tuple[int, int]], lexicon: _Lexicon) ->
 def _affiliated(text: str, start: int, end: int, words: list[str], lexicon: _Lexicon) -> list[NamedOrganisation]:
     """The run as the organisation a person works for, by the role between them ("Centrelink finance information
     officer Peter Murray") or before it ("national director of Child Wise", "a spokesman for Ansett")."""
-    if _ADJECTIVE.search(words[-1]) or any(_is_country(_bare(word)) for word in words):
-        return []  # "Tasmanian director Tom Hale", "Bosnian Serb president": where the person is from
+    if _ADJECTIVE.search(words[-1]):
+        return []  # "Tasmanian director Tom Hale": where the person is from, not whom they work for
     role = lexicon.role_after.match(text, end) if text[end : end + 1] in _AFTER_NAME else None
     if role is not None and person_name(role["person"].rstrip(".")) is not None:
         return _cued_name(text, start, words, lexicon, last=True)

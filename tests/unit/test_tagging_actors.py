@@ -322,7 +322,6 @@ def organisations(text: str) -> list[str]:
         ("A spokesman for Jetwing said flights would resume.", ["Jetwing"]),
         ("The relief agency Muslim Hands said six men were treated.", ["Muslim Hands"]),
         ("Workers voted to reject Tarnair's proposed wage freeze.", ["Tarnair"]),
-        ("Kestrel Tours president Anna Berg said the trip was safe.", ["Kestrel Tours"]),
         ("Rivals want to break Qarvos' dominance of the market.", ["Qarvos"]),
     ],
 )
@@ -350,7 +349,6 @@ def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, e
         "Dunmore finance officer Ellis says the offices will open.",
         "Sydney's harbour and Australia's coast were closed.",  # a city's, a country's
         "Virgin's fares fell.",  # an everyday word first
-        "Bosnian Serb president Tom Hale said so. Afghan interim president Hamid Karzai agreed.",
         "Smith's lawyer and Muslim's rights were argued.",  # a surname we know, a people
     ],
 )
