@@ -222,7 +222,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             taken.add(start, ministry.end)
     known_people = {person.name.split()[-1] for person in everyone}
     for organisation in find_organisations(text, story.runs):
-        if " " not in organisation.name and (
+        if organisation.owner and (
             organisation.name in known_people or (organisation.start, organisation.end) in shorts
         ):
             continue  # "Suharto's condition", "Agha's men": a person the story or the gazetteer names
@@ -304,9 +304,10 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
 
 def _owner_country(text: str, start: int) -> str | None:
     """The country whose organisation a name is, by its possessive before the name: "Ukraine's National Security
-    and Defense Council" is Ukraine's; "Putin's United Russia" names no country so."""
+    and Defense Council" is Ukraine's; "Putin's United Russia" and "Michael Jordan's Charitable Foundation" name no
+    country so: the whole owner must be a country's name."""
     owner = _OWNER.search(text, max(0, start - 48), start)
-    return country_in(owner[1]) if owner else None
+    return country_in(owner[1]) if owner and country_gazetteer().names_whole(owner[1]) else None
 
 
 def _occurrences(text: str, forms: Iterable[str]) -> list[Match[None]]:

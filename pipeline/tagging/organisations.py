@@ -59,6 +59,7 @@ class NamedOrganisation:
     name: str
     start: int
     end: int
+    owner: bool = False  # found only as a rare word that owns something ("Qantas' dominance"): maybe a surname
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
             elif start in near:
                 found += _affiliated(text, start, end, [run], lexicon)
             elif _possessive(run) and _OWNED.match(text, end) and _owner(_bare(run), lexicon):
-                found.append(NamedOrganisation(_bare(run), start, start + len(_bare(run))))
+                found.append(NamedOrganisation(_bare(run), start, start + len(_bare(run)), owner=True))
             if run[:2].isupper() or run in institutions:
                 singles.append((start, _bare(run)))
             continue
@@ -210,7 +211,7 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
             found.append(NamedOrganisation(word, start, start + len(word)))
     full = _full_names(found)
     return sorted(
-        (NamedOrganisation(full[o.name], o.start, o.end) if o.name in full else o for o in found),
+        (NamedOrganisation(full[o.name], o.start, o.end, o.owner) if o.name in full else o for o in found),
         key=lambda o: o.start,
     )
 
@@ -373,7 +374,8 @@ def _national_body(text: str, start: int, words: list[str], lexicon: _Lexicon) -
     before = name[: ending.start].split()
     if not 1 <= len(before) <= 2 or _PLACE_BEFORE.search(text, max(0, start - 12), start):
         return None
-    opens = not text[:start].rstrip(" \t\"'") or text[:start].rstrip(" \t\"'")[-1] in ".!?:\n"
+    before_run = text[max(0, start - 64) : start].rstrip(" \t\"'")  # a window: the text before may be long
+    opens = not before_run or before_run[-1] in ".!?:\n"
     if opens and zipf_frequency(before[0].lower(), "en") >= _SENTENCE_WORD_ZIPF:
         return None  # "With Argentina", "Against Australia": a sentence's first word
     for word in before:

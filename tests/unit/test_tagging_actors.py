@@ -438,11 +438,18 @@ def test_an_organisation_a_country_owns_is_that_countrys():
         story(
             "A member of Ukraine's National Security and Defense Council spoke.",
             "South Korea's Fair Trade Commission fined the firm. Putin's Valdai Discussion Club met.",
+            "Michael Jordan's Charitable Foundation gave.",
         )
     )
+    assert found["unlisted:charitable-foundation"].country is None
     assert found["unlisted:national-security-and-defense-council"].country == "UA"
     assert found["unlisted:fair-trade-commission"].country == "KR"
     assert found["unlisted:valdai-discussion-club"].country is None
+
+
+def test_a_company_named_like_a_person_of_the_story_stays_a_company():
+    found = tags(story("Founder Michael Dell said Dell shares rose.", "Dell's chief executive spoke."))
+    assert "unlisted:dell" in found and found["unlisted:dell"].kind == "organisation"
 
 
 def test_a_person_the_story_names_owns_things_as_a_person_not_as_an_organisation():
