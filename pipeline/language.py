@@ -57,6 +57,7 @@ SAMPLE_CHARS = 240  # headline and lead: enough to tell the language; detection 
 SHORT_SAMPLE = 160  # characters: a sample shorter than this is told by its common words first
 _LEAD = 0.5  # mean Zipf frequency within which of the first language's another is plausible too
 _COMMON = 3.0  # how common the words must be on average in the first (a word not listed counts 0) to tell
+_COMMA_BELOW = str.maketrans("şţ", "șț")
 _TOKEN = re.compile(r"[^\W\d_]+")
 
 
@@ -90,21 +91,33 @@ def common_words_outside_ascii(text: str) -> int:
     """How many of the text's words with a letter outside ASCII are common words of a Latin-script news language:
     legacy bytes read in their own charset give many ("środę", "año"), read in a neighbour's, few ("œrodê")."""
     common = _every_common_word()
-    return sum(token.lower() in common for token in _TOKEN.findall(text) if not token.isascii())
+    # legacy charsets write Romanian's ș and ț with a cedilla (ş, ţ); the word lists have the comma below
+    tokens = (token.lower().translate(_COMMA_BELOW) for token in _TOKEN.findall(text) if not token.isascii())
+    return sum(token in common for token in tokens)
+
+
+@cache
+def _news_codes() -> tuple[str, ...]:
+    return tuple(language.iso_code_639_1.name.lower() for language in NEWS_LANGUAGES)
 
 
 def _plausible(sample: str) -> list[str]:
-    """The languages whose common words the sample's lowercase words are: the one that leads the rest, or the few
-    within `_LEAD` of the first; none when the words are too few or too rare to tell."""
-    words = [token for token in _TOKEN.findall(sample) if token.islower()]
+    """The languages the sample may be in: those whose common words its lowercase words are (the one that leads,
+    or the few within `_LEAD` of the first); none when its words are too few or too rare to tell. Swahili has no
+    word list: a short Swahili sample is read as a listed language its words resemble, or by lingua alone."""
+    words = [token for token in _TOKEN.findall(sample) if token.islower() and len(token) > 1]
     if len(words) < 2:
         return []
+    table = _common_words()
     scores = {
-        language: sum(frequency.get(word, 0.0) for word in words) / len(words)
-        for language, frequency in _common_words().items()
+        language: sum(table[language].get(word, 0.0) for word in words) / len(words)
+        for language in _news_codes()
+        if language in table
     }
     best = max(scores.values())
-    return [language for language, score in scores.items() if score > best - _LEAD] if best >= _COMMON else []
+    if best < _COMMON:
+        return []
+    return [language for language, score in scores.items() if score > best - _LEAD]
 
 
 def detect_language(text: str) -> str | None:
@@ -112,8 +125,6 @@ def detect_language(text: str) -> str | None:
     say which languages it may be, and lingua chooses among those."""
     sample = text[:SAMPLE_CHARS]
     if len(sample) < SHORT_SAMPLE and (plausible := _plausible(sample)):
-        if len(plausible) == 1:
-            return plausible[0]
         confidence = {
             value.language.iso_code_639_1.name.lower(): value.value
             for value in _detector().compute_language_confidence_values(sample)

@@ -1,6 +1,7 @@
 """Bytes to text: byte-order marks, declared charsets, detection, mixed encodings, binary."""
 
 import codecs
+import unicodedata
 
 import pytest
 
@@ -70,11 +71,20 @@ def test_utf8_with_stray_windows_1252_bytes_keeps_both() -> None:
         ("Předseda vlády Petr Fiala ve středu řekl, že Česká republika bude i nadále podporovat Ukrajinu.", "cp1250"),
         ("Правительство во вторник объявило о новом плане снижения счетов за энергию.", "cp1251"),  # noqa: RUF001
         ("Правительство во вторник объявило о новом плане снижения счетов за энергию.", "koi8_r"),  # noqa: RUF001
+        ("Die Regierung will die Steuer für Familien senken, sagte der Minister am Dienstag.", "cp1252"),  # ü only
+        ("Prezidentas pareiškė, kad Lietuva ir toliau rems Ukrainą, o vyriausybė patvirtino paketą.", "cp1257"),
+        ("Preşedintele a declarat miercuri că România va continua să sprijine Ucraina.", "cp1250"),
     ],
 )
 def test_undeclared_legacy_charsets_are_read_as_their_own_not_a_neighbours(text: str, charset: str) -> None:
     decoded = decode(text.encode(charset))
     assert (decoded.text, decoded.how) == (text, "detected")
+
+
+def test_vietnamese_in_windows_1258_is_read_as_windows_1258() -> None:
+    # windows-1258 writes most tones as combining marks: NFD text holds the characters it encodes
+    data = unicodedata.normalize("NFD", "Chính phủ sẽ hành động nhanh để hỗ trợ người dân.").encode("cp1258", "replace")
+    assert decode(data).text == data.decode("cp1258")
 
 
 def test_undetectable_bytes_are_a_bad_encoding() -> None:

@@ -18,7 +18,7 @@ OUT = Path(__file__).resolve().parents[2] / "config" / "language" / "common-word
 # The Latin-script languages of pipeline.language.NEWS_LANGUAGES that wordfreq covers (not Swahili); Croatian is
 # wordfreq's Serbo-Croatian list.
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "nb", "pl", "tr", "ro", "cs", "sk", "fi", "hu")
-LANGUAGES += ("id", "vi", "hr")
+LANGUAGES += ("id", "vi", "hr", "lt", "lv")  # Lithuanian and Latvian: not detected, but their pages' charsets are
 WORDS = 5000
 
 
