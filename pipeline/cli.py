@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import os
+import select
 import sys
 from collections import deque
 from pathlib import Path
@@ -129,17 +130,27 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # logs pages without main text as errors
     try:
         return args.handler(args)
-    except BrokenPipeError:
-        # the reader left early (`wirestream process ... | head -1`): what it read is all it wanted. Point stdout at
-        # /dev/null so the interpreter's last flush does not fail again (Python's documented recipe)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _reader_left():
+            # the reader left early (`wirestream process ... | head -1`): what it read is all it wanted. Point
+            # stdout at /dev/null so the interpreter's last flush does not fail again (Python's documented recipe)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         if (known := failure(exc)) is None:
             raise  # a bug: its traceback is what helps
         code, message = known
         print(f"wirestream {args.command}: {message}", file=sys.stderr)
         return code
+
+
+def _reader_left() -> bool:
+    """Whether standard output is the broken pipe: a pipe whose reader has gone polls as an error."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError, AttributeError):  # no file descriptor, or no poll() on this platform
+        return False
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 def failure(exc: Exception) -> tuple[int, str] | None:
@@ -159,8 +170,6 @@ def failure(exc: Exception) -> tuple[int, str] | None:
         return (3 if exc.retriable else 4), f"Kafka {get_settings().kafka_bootstrap} {state} ({exc}{said})"
     if isinstance(exc, KafkaSecurityError):
         return 2, str(exc)
-    if isinstance(exc, BrokenPipeError):  # our own output closed early (`| head`): no service to blame
-        return None
     if isinstance(exc, ConnectionError | TimeoutError):
         return 3, str(exc)
     if isinstance(exc, OSError):

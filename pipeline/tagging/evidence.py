@@ -22,7 +22,7 @@ MENTIONS_WEIGHT = 0.5
 POSITION_WEIGHT = 0.25
 MENTIONS_SCALE = 2.0  # each further mention closes this much less of the gap: 2 mentions 0.39, 4 mentions 0.78
 # The relevance at which a story is about a tag, not one that mentions it in passing: the `about` fields of the
-# index (pipeline/indexing.py) and the default of the spikes' `min_tag_score` (config/spikes.toml)
+# index (pipeline/indexing.py). The spikes have their own bar, `min_tag_score` in config/spikes.toml
 ABOUT = 0.4
 
 

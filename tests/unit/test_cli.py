@@ -104,6 +104,7 @@ def test_refusals_are_exit_4_and_anything_else_is_left_to_its_traceback() -> Non
     assert failure(TopicAuthorizationFailedError())[0] == 4  # type: ignore[index]
     assert failure(OSError(98, "Address already in use")) == (2, "[Errno 98] Address already in use")
     assert failure(ValueError("a bug")) is None
+    assert failure(BrokenPipeError(32, "Broken pipe")) == (3, "[Errno 32] Broken pipe")  # a socket's, not stdout's
 
 
 def test_the_kafka_clients_last_words_name_the_cause_of_a_failed_bootstrap() -> None:
