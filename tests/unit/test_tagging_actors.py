@@ -350,6 +350,7 @@ def test_a_cue_next_to_an_unknown_name_makes_it_a_company_or_outlet(text: str, e
         "Sydney's harbour and Australia's coast were closed.",  # a city's, a country's
         "Virgin's fares fell.",  # an everyday word first
         "Smith's lawyer and Muslim's rights were argued.",  # a surname we know, a people
+        "Critics attacked the Rohingya's treatment and praised the Uyghurs' resilience.",  # peoples
     ],
 )
 def test_a_cue_does_not_make_an_everyday_word_a_person_or_a_place_a_company(text: str):
