@@ -90,8 +90,23 @@ class BulkSink:
         async for attempt in self._until_available():
             with attempt:
                 await self.client.indices.put_index_template(name=self.template_name, body=self.template)
+                await self._map_existing_indices()
         _log(self.outage.succeeded())
         self._template_put = True
+
+    async def _map_existing_indices(self) -> None:
+        """The template's mappings onto the indices it made before (this month's, when a version adds a field), so
+        new writes there index the new fields too. Best effort: an index whose mapping conflicts keeps its own."""
+        mappings = self.template["template"].get("mappings")
+        if not mappings:
+            return
+        patterns = ",".join(self.template["index_patterns"])
+        try:
+            await self.client.indices.put_mapping(
+                index=patterns, body=mappings, allow_no_indices=True, ignore_unavailable=True
+            )
+        except (es_exceptions.RequestError, es_exceptions.NotFoundError) as exc:
+            log.warning("%s: existing indices keep their mappings (%s)", self.template_name, describe(exc))
 
     async def bulk(self, actions: list[dict[str, Any]]) -> list[Refusal]:
         """Send the actions until Elasticsearch has taken or refused each; returns the refusals."""
