@@ -26,7 +26,7 @@ from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.matching import alternation, fold
 from pipeline.tagging.people import known_names, person_name
-from pipeline.tagging.runs import JOINERS, capitalised_runs
+from pipeline.tagging.runs import JOINERS, capitalised_runs, opens_sentence
 from pipeline.tagging.spans import Taken
 
 _WORD = re.compile(r"\S+")
@@ -374,9 +374,7 @@ def _national_body(text: str, start: int, words: list[str], lexicon: _Lexicon) -
     before = name[: ending.start].split()
     if not 1 <= len(before) <= 2 or _PLACE_BEFORE.search(text, max(0, start - 12), start):
         return None
-    before_run = text[max(0, start - 64) : start].rstrip(" \t\"'")  # a window: the text before may be long
-    opens = not before_run or before_run[-1] in ".!?:\n"
-    if opens and zipf_frequency(before[0].lower(), "en") >= _SENTENCE_WORD_ZIPF:
+    if opens_sentence(text, start, ".!?:\n") and zipf_frequency(before[0].lower(), "en") >= _SENTENCE_WORD_ZIPF:
         return None  # "With Argentina", "Against Australia": a sentence's first word
     for word in before:
         if (

@@ -24,7 +24,7 @@ from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.arabic_people import find_arabic_people
 from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import alternation, fold
-from pipeline.tagging.runs import capitalised_runs
+from pipeline.tagging.runs import capitalised_runs, opens_sentence
 from pipeline.tagging.russian_people import find_russian_people
 
 _UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
@@ -236,7 +236,7 @@ def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerso
         lexicon.speech_before.search(text, max(0, start - _LOOK_BACK), start) is not None
         or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
     )
-    opens = not text[:start].rstrip(" \t\"'\u00ab\u201c") or text[:start].rstrip(" \t\"'\u00ab\u201c")[-1] in ".!?:"
+    opens = opens_sentence(text, start)
     places = story_gazetteer(lexicon.language)
     if (
         len(word) < 3

@@ -19,6 +19,14 @@ _JOINERS = (
 _RUN = re.compile(rf"{_CAPITALISED}(?:[ \t]+(?:(?:{_JOINERS})[ \t]+)*{_CAPITALISED})*")
 _INSIDE_WORD = frozenset("-'\u2019_")
 JOINERS = frozenset(_JOINERS.split("|"))
+_SENTENCE_WINDOW = 64  # characters before a word read to tell whether it opens a sentence
+
+
+def opens_sentence(text: str, start: int, stops: str = ".!?:") -> bool:
+    """Whether the word at `start` opens the text or a sentence: the last character before it, past spaces and
+    quotes, is one of `stops`. Only a window before it is read: a word late in a long story costs no more."""
+    before = text[max(0, start - _SENTENCE_WINDOW) : start].rstrip(" \t\"'\u00ab\u201c")
+    return not before or before[-1] in stops
 
 
 def capitalised_runs(text: str) -> list[tuple[int, int]]:
