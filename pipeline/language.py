@@ -96,9 +96,13 @@ def common_words_outside_ascii(text: str) -> int:
     return sum(token in common for token in tokens)
 
 
+def _code(language: Language) -> str:
+    return language.iso_code_639_1.name.lower()
+
+
 @cache
 def _news_codes() -> tuple[str, ...]:
-    return tuple(language.iso_code_639_1.name.lower() for language in NEWS_LANGUAGES)
+    return tuple(map(_code, NEWS_LANGUAGES))
 
 
 def _plausible(sample: str) -> list[str]:
@@ -125,13 +129,11 @@ def detect_language(text: str) -> str | None:
     say which languages it may be, and lingua chooses among those."""
     sample = text[:SAMPLE_CHARS]
     if len(sample) < SHORT_SAMPLE and (plausible := _plausible(sample)):
-        confidence = {
-            value.language.iso_code_639_1.name.lower(): value.value
-            for value in _detector().compute_language_confidence_values(sample)
-        }
+        values = _detector().compute_language_confidence_values(sample)
+        confidence = {_code(value.language): value.value for value in values}
         return max(plausible, key=lambda language: confidence.get(language, 0.0))
     detected = _detector().detect_language_of(sample)
-    return detected.iso_code_639_1.name.lower() if detected is not None else None
+    return _code(detected) if detected is not None else None
 
 
 def declared_language(tag: object) -> str | None:
@@ -144,5 +146,5 @@ def declared_language(tag: object) -> str | None:
     if len(primary) == 2 and hasattr(IsoCode639_1, primary):
         return primary.lower()
     if len(primary) == 3 and hasattr(IsoCode639_3, primary):
-        return Language.from_iso_code_639_3(getattr(IsoCode639_3, primary)).iso_code_639_1.name.lower()
+        return _code(Language.from_iso_code_639_3(getattr(IsoCode639_3, primary)))
     return None
