@@ -54,6 +54,9 @@ _OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("
 # Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
 # name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
 _NOUN_ZIPF = 3.6
+_FUNCTION_ZIPF = 6.0  # "ein", "die": words this frequent are articles and pronouns, not nouns
+_NEIGHBOURS = ("fr", "es", "it")  # languages that write their nouns in lowercase, to tell a name from a German noun
+_WORLDWIDE_MARGIN = 0.25
 _SPEECH_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*who\b|,[ \t]*\d{1,3},|[ \t]+(?:said|says|told|added|warned|insisted|explained|stressed|claimed"
     r"|admitted|denied|wrote|announced|urged|replied)\b)"
@@ -123,8 +126,8 @@ def _lexicon(language: str = "en") -> _Lexicon:
         language=language if language in languages() else "en",
         nouns_capitalised=bool(names.get("nouns_capitalised", False)),
         given=given_names,
-        courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
-        honorifics=frozenset(names["honorifics"]),
+        courtesy=_undotted(names["courtesy"]) | frozenset(names["modifiers"]),
+        honorifics=_undotted(names["honorifics"]),
         modifiers=frozenset(names["modifiers"]),
         lowercase_titles=frozenset(names["lowercase_titles"]) | plurals,
         not_names=frozenset(names["not_names"]) | frozenset(titles["not_names"]),
@@ -134,6 +137,11 @@ def _lexicon(language: str = "en") -> _Lexicon:
         lone_names=known_names() if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
     )
+
+
+def _undotted(titles: list[str]) -> frozenset[str]:
+    """The titles as written and without their closing full stop, as a name's words are read ("Sr." → "Sr")."""
+    return frozenset(titles) | frozenset(title.rstrip(".") for title in titles)
 
 
 def _plurals(titles: list[str]) -> frozenset[str]:
@@ -190,9 +198,17 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
             continue
         for start, end in [(run_start, run_end)] if single else _pieces(text, run_start, run_end, lexicon):
             if " " not in text[start:end] and not _after_lowercase_title(text, start, lexicon):
+                # a word that ends a sentence inside the run ("sagt Barratt. Die …") or owns what follows it stands
+                # alone as a lone word does
+                cut = text[end - 1] == "." or _genitive(text[start:end], lexicon) is not None  # "Obamas Beraterin"
+                if cut and lexicon.language != "en" and (person := _lone_name(text, start, end, lexicon)) is not None:
+                    found.append(person)
                 continue
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
+            elif (last := _after_nouns(text, start, end, lexicon)) is not None:
+                if (person := _lone_name(text, last, end, lexicon)) is not None:
+                    found.append(person)
             elif " " in text[start:end]:
                 unread.append((start, end))
     found = _with_listed(text, found, unread, lexicon) if unread and found else found
@@ -200,6 +216,38 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
         others = [NamedPerson(name, start, end, False) for name, start, end in reader(text)]
         found = sorted(found + others, key=lambda person: person.start)
     return found
+
+
+def _genitive(word: str, lexicon: _Lexicon) -> str | None:
+    """The name a German genitive is written on ("Obamas" → "Obama"), where the language adds a bare -s."""
+    if not lexicon.nouns_capitalised or not word.endswith("s") or word in lexicon.lone_names:
+        return None
+    return word[:-1] if word[:-1] in lexicon.lone_names else None
+
+
+def _after_nouns(text: str, start: int, end: int, lexicon: _Lexicon) -> int | None:
+    """Where the last word of a run starts when every word before it is a noun of a language that capitalises its
+    nouns, frequent there and not in English ("seine Ehefrau Alice", "ihrer Tochter Angel"): that word may be a lone
+    name. None elsewhere."""
+    if not lexicon.nouns_capitalised or _AFTER_PLACE_WORD.search(text, max(0, start - _LOOK_BACK), start):
+        return None  # "in Monte Carlo"
+    *before, last = [word[0] for word in _WORD.finditer(text, start, end)]
+    while before and _function_word(before[0], lexicon.language):  # "Ihre Tochter Angela"
+        before.pop(0)
+    if not before or not all(_noun(word, lexicon.language) for word in before):
+        return None
+    return end - len(last)
+
+
+@functools.cache
+def _noun(word: str, language: str) -> bool:
+    lowered = word.lower()
+    own = zipf_frequency(lowered, language)
+    return _NOUN_ZIPF <= own < _FUNCTION_ZIPF and own > zipf_frequency(lowered, "en")
+
+
+def _function_word(word: str, language: str) -> bool:
+    return zipf_frequency(word.lower(), language) >= _FUNCTION_ZIPF
 
 
 def _with_listed(
@@ -232,6 +280,7 @@ def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerso
     nor a town after "à", "in"..., nor a word the language uses every day ("Petit", "Mais", "Costa" in Italian;
     at a sentence's start, "Ceci"): wordfreq counts names too, so only the most frequent words are ruled out."""
     word = _bare(text, start, end)
+    word = _genitive(word, lexicon) or word
     spoken = lexicon.speech_before is not None and (
         lexicon.speech_before.search(text, max(0, start - _LOOK_BACK), start) is not None
         or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
@@ -258,8 +307,18 @@ def _everyday_zipf(lexicon: _Lexicon, word: str, *, opens: bool, spoken: bool) -
     nouns are capitalised, only a known name beside a reporting verb gets the usual bound ("sagt Dietrich", not
     "sagten Investoren")."""
     if lexicon.nouns_capitalised and not (spoken and word in lexicon.lone_names):
-        return _NOUN_ZIPF
+        worldwide = word in lexicon.lone_names and _worldwide(word, lexicon.language)
+        return _EVERYDAY_ZIPF if worldwide else _NOUN_ZIPF
     return _OPENING_ZIPF if opens else _EVERYDAY_ZIPF
+
+
+@functools.cache
+def _worldwide(word: str, language: str) -> bool:
+    """Whether a word is about as frequent in French, Spanish or Italian as in `language`: a name the world's news
+    writes ("Clinton", "Obama"), where a German noun that is a surname too is far more frequent in German ("Winter",
+    "Klein", "Kraft")."""
+    own = zipf_frequency(word.lower(), language)
+    return max(zipf_frequency(word.lower(), other) for other in _NEIGHBOURS) >= own - _WORLDWIDE_MARGIN
 
 
 def names_a_thing(text: str, end: int) -> bool:
@@ -291,6 +350,7 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
         bare = _bare(text, at, after)
         ends = word[0][-2:] in ("'s", "\u2019s") or bare in lexicon.heads
         ends = ends or (word[0].endswith(".") and not _INITIALS.fullmatch(word[0]) and word[0] not in lexicon.courtesy)
+        ends = ends or _genitive(bare, lexicon) is not None
         if ends:
             pieces.append((begin, after))
             begin = after + 1
@@ -363,7 +423,9 @@ def read_name(
         single = name[0]
         if not titled or len(single) < 2 or lexicon.place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
-        return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
+        # "Mr Howard"; in other languages a given name after an office too: "le pape François"
+        known = honoured or (lexicon.language != "en" and single in lexicon.given)
+        return (index, 1, True) if known or not lexicon.common(single, _OFFICE_ZIPF) else None
     if not titled and not _given(name[0], lexicon):
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
         if later is not None and (lexicon.nouns_capitalised or lexicon.common(name[0])):
