@@ -259,6 +259,20 @@ def test_a_town_tags_its_country_after_a_cue_of_one_word_or_two(cue, tagged):
 
 
 @pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("A polícia de Essen investiga quatro pessoas que assistiram enquanto um aposentado morria num banco", "pt"),
+        ("La policía de Essen investiga a cuatro personas que miraron mientras un jubilado moría en un banco", "es"),
+        ("La polizia di Essen sta indagando su quattro persone che guardavano un pensionato morire in banca", "it"),
+        ("La police de Essen enquête sur quatre personnes qui ont regardé un retraité mourir dans une banque", "fr"),
+    ],
+)
+def test_a_towns_police_names_the_town(text, language):
+    record = _story(f"Essen\n\n{text}.")
+    assert record.language == language and "DE" in _codes(record)
+
+
+@pytest.mark.parametrize(
     ("text", "follows"),
     [
         ("perto de Essen", True),
