@@ -54,9 +54,9 @@ _OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("
 # Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
 # name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
 _NOUN_ZIPF = 3.6
-_FUNCTION_ZIPF = 6.0  # "ein", "die": words this frequent are articles and pronouns, not nouns
-_NEIGHBOURS = ("fr", "es", "it")  # languages that write their nouns in lowercase, to tell a name from a German noun
+# A name the world's news writes is about as frequent in other languages as in German: at most this much less
 _WORLDWIDE_MARGIN = 0.25
+_AFTER_NUMBER = re.compile(r"\d[ \t]*$")  # "20 Mio. Euro": an abbreviation, not a sentence's end
 _SPEECH_AFTER = re.compile(
     r"[ \t]*(?:,[ \t]*who\b|,[ \t]*\d{1,3},|[ \t]+(?:said|says|told|added|warned|insisted|explained|stressed|claimed"
     r"|admitted|denied|wrote|announced|urged|replied)\b)"
@@ -94,6 +94,8 @@ class _Lexicon:
     speech_before: re.Pattern[str] | None  # a reporting verb ending the text before a name ("a déclaré ")
     speech_after: re.Pattern[str] | None  # a reporting verb right after a name (" a dit")
     nouns_capitalised: bool = False  # German: a capitalised word before a given name is a title, not a name
+    kin_nouns: frozenset[str] = frozenset()  # nouns a lone name may follow where nouns are capitalised ("Tochter")
+    worldwide_languages: tuple[str, ...] = ()  # where a known name must be about as frequent as in the story's
 
     def common(self, word: str, zipf: float = 2.5) -> bool:
         return _common_word(word, zipf, self.language)
@@ -117,17 +119,22 @@ def _lexicon(language: str = "en") -> _Lexicon:
     if language in languages():
         own = tomllib.loads(config_path("gazetteers", f"names.{language}.toml").read_text(encoding="utf-8"))
         for key in ("courtesy", "honorifics", "lowercase_titles", "not_names"):
-            names[key] = names[key] + own.get(key, [])
-        names["speech_verbs"] = own.get("speech_verbs", [])
-        names["nouns_capitalised"] = own.get("nouns_capitalised", False)
+            added = own.get(key, [])
+            if key in ("courtesy", "honorifics"):  # a name's words are read without a closing full stop: "Sr"
+                added = added + [title.rstrip(".") for title in added if title.endswith(".")]
+            names[key] = names[key] + added
+        for key in ("speech_verbs", "nouns_capitalised", "kin_nouns", "worldwide_languages"):
+            names[key] = own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     given_names = _words_of("first-names.txt")
     return _Lexicon(
         language=language if language in languages() else "en",
         nouns_capitalised=bool(names.get("nouns_capitalised", False)),
+        kin_nouns=frozenset(names.get("kin_nouns", [])),
+        worldwide_languages=tuple(names.get("worldwide_languages", [])),
         given=given_names,
-        courtesy=_undotted(names["courtesy"]) | frozenset(names["modifiers"]),
-        honorifics=_undotted(names["honorifics"]),
+        courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
+        honorifics=frozenset(names["honorifics"]),
         modifiers=frozenset(names["modifiers"]),
         lowercase_titles=frozenset(names["lowercase_titles"]) | plurals,
         not_names=frozenset(names["not_names"]) | frozenset(titles["not_names"]),
@@ -137,11 +144,6 @@ def _lexicon(language: str = "en") -> _Lexicon:
         lone_names=known_names() if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
     )
-
-
-def _undotted(titles: list[str]) -> frozenset[str]:
-    """The titles as written and without their closing full stop, as a name's words are read ("Sr." → "Sr")."""
-    return frozenset(titles) | frozenset(title.rstrip(".") for title in titles)
 
 
 def _plurals(titles: list[str]) -> frozenset[str]:
@@ -177,6 +179,7 @@ def known_names() -> frozenset[str]:
     return _words_of("first-names.txt") | _words_of("surnames.txt")
 
 
+@functools.cache  # first-names.txt serves every language's lexicon and known_names()
 def _words_of(name: str) -> frozenset[str]:
     lines = config_path("gazetteers", name).read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
@@ -198,16 +201,17 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
             continue
         for start, end in [(run_start, run_end)] if single else _pieces(text, run_start, run_end, lexicon):
             if " " not in text[start:end] and not _after_lowercase_title(text, start, lexicon):
-                # a word that ends a sentence inside the run ("sagt Barratt. Die …") or owns what follows it stands
-                # alone as a lone word does
-                cut = text[end - 1] == "." or _genitive(text[start:end], lexicon) is not None  # "Obamas Beraterin"
-                if cut and lexicon.language != "en" and (person := _lone_name(text, start, end, lexicon)) is not None:
+                # a word that ends a sentence inside the run ("sagt Barratt. Die …", not "20 Mio. Euro") or owns
+                # what follows it ("Obamas Beraterin", cut before its -s) stands alone as a lone word does
+                owns = end < run_end and text[end] == "s"
+                ends = text[end - 1] == "." and not _AFTER_NUMBER.search(text, max(0, start - 4), start)
+                if (owns or ends) and (person := _lone_name(text, start, end, lexicon)) is not None:
                     found.append(person)
                 continue
             if (person := _person(text, start, end, lexicon)) is not None:
                 found.append(person)
-            elif (last := _after_nouns(text, start, end, lexicon)) is not None:
-                if (person := _lone_name(text, last, end, lexicon)) is not None:
+            elif (last := _after_kin(text, start, end, lexicon)) is not None:
+                if (person := _lone_name(text, last, end, lexicon, cued=True)) is not None:
                     found.append(person)
             elif " " in text[start:end]:
                 unread.append((start, end))
@@ -218,36 +222,21 @@ def find_people(text: str, runs: list[tuple[int, int]] | None = None, language: 
     return found
 
 
-def _genitive(word: str, lexicon: _Lexicon) -> str | None:
-    """The name a German genitive is written on ("Obamas" → "Obama"), where the language adds a bare -s."""
+def _genitive(word: str, following: str, lexicon: _Lexicon) -> bool:
+    """Whether `word` is the genitive of a known name that owns the word after it, where the language adds a bare
+    -s ("Obamas Sonderberaterin"; not "Buenos Aires", a place, nor "Wilders", a name of its own)."""
     if not lexicon.nouns_capitalised or not word.endswith("s") or word in lexicon.lone_names:
+        return False
+    return word[:-1] in lexicon.lone_names and not _holds_place((word, following), False, lexicon.language)
+
+
+def _after_kin(text: str, start: int, end: int, lexicon: _Lexicon) -> int | None:
+    """Where the last word of a run starts when a kinship noun stands before it, in a language that capitalises its
+    nouns ("seine Ehefrau Alice", "Ihre Tochter Angela"): that word may be a lone name. None elsewhere."""
+    words = text[start:end].split()
+    if len(words) < 2 or words[-2] not in lexicon.kin_nouns:
         return None
-    return word[:-1] if word[:-1] in lexicon.lone_names else None
-
-
-def _after_nouns(text: str, start: int, end: int, lexicon: _Lexicon) -> int | None:
-    """Where the last word of a run starts when every word before it is a noun of a language that capitalises its
-    nouns, frequent there and not in English ("seine Ehefrau Alice", "ihrer Tochter Angel"): that word may be a lone
-    name. None elsewhere."""
-    if not lexicon.nouns_capitalised or _AFTER_PLACE_WORD.search(text, max(0, start - _LOOK_BACK), start):
-        return None  # "in Monte Carlo"
-    *before, last = [word[0] for word in _WORD.finditer(text, start, end)]
-    while before and _function_word(before[0], lexicon.language):  # "Ihre Tochter Angela"
-        before.pop(0)
-    if not before or not all(_noun(word, lexicon.language) for word in before):
-        return None
-    return end - len(last)
-
-
-@functools.cache
-def _noun(word: str, language: str) -> bool:
-    lowered = word.lower()
-    own = zipf_frequency(lowered, language)
-    return _NOUN_ZIPF <= own < _FUNCTION_ZIPF and own > zipf_frequency(lowered, "en")
-
-
-def _function_word(word: str, language: str) -> bool:
-    return zipf_frequency(word.lower(), language) >= _FUNCTION_ZIPF
+    return end - len(words[-1])
 
 
 def _with_listed(
@@ -274,16 +263,19 @@ def _with_listed(
     return sorted(found + listed, key=lambda person: person.start) if listed else found
 
 
-def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon) -> NamedPerson | None:
+def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon, *, cued: bool = False) -> NamedPerson | None:
     """A known given name or surname standing alone ("Clinton et ses alliés"), or any name beside a reporting verb
     ("a fustigé Dündar", "Leive a dit"): a surname only, which the story may have introduced in full. Not a place,
     nor a town after "à", "in"..., nor a word the language uses every day ("Petit", "Mais", "Costa" in Italian;
-    at a sentence's start, "Ceci"): wordfreq counts names too, so only the most frequent words are ruled out."""
+    at a sentence's start, "Ceci"): wordfreq counts names too, so only the most frequent words are ruled out.
+    `cued`: a word before it says a name follows ("Tochter"), as a reporting verb does."""
     word = _bare(text, start, end)
-    word = _genitive(word, lexicon) or word
-    spoken = lexicon.speech_before is not None and (
-        lexicon.speech_before.search(text, max(0, start - _LOOK_BACK), start) is not None
-        or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
+    spoken = cued or (
+        lexicon.speech_before is not None
+        and (
+            lexicon.speech_before.search(text, max(0, start - _LOOK_BACK), start) is not None
+            or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
+        )
     )
     opens = opens_sentence(text, start)
     places = story_gazetteer(lexicon.language)
@@ -307,18 +299,20 @@ def _everyday_zipf(lexicon: _Lexicon, word: str, *, opens: bool, spoken: bool) -
     nouns are capitalised, only a known name beside a reporting verb gets the usual bound ("sagt Dietrich", not
     "sagten Investoren")."""
     if lexicon.nouns_capitalised and not (spoken and word in lexicon.lone_names):
-        worldwide = word in lexicon.lone_names and _worldwide(word, lexicon.language)
+        worldwide = word in lexicon.lone_names and _worldwide(word, lexicon)
         return _EVERYDAY_ZIPF if worldwide else _NOUN_ZIPF
     return _OPENING_ZIPF if opens else _EVERYDAY_ZIPF
 
 
-@functools.cache
-def _worldwide(word: str, language: str) -> bool:
-    """Whether a word is about as frequent in French, Spanish or Italian as in `language`: a name the world's news
-    writes ("Clinton", "Obama"), where a German noun that is a surname too is far more frequent in German ("Winter",
-    "Klein", "Kraft")."""
-    own = zipf_frequency(word.lower(), language)
-    return max(zipf_frequency(word.lower(), other) for other in _NEIGHBOURS) >= own - _WORLDWIDE_MARGIN
+@functools.lru_cache(maxsize=65536)
+def _worldwide(word: str, lexicon: _Lexicon) -> bool:
+    """Whether a known name is about as frequent in each of the lexicon's `worldwide_languages` as in its own: a name
+    the world's news writes ("Clinton", "Obama"), where a German noun that is a surname too is far more frequent in
+    German ("Winter", "Klein", "Kraft") and a noun of one of them is rare in another ("Roman", "Tal")."""
+    if not lexicon.worldwide_languages:
+        return False
+    own = zipf_frequency(word.lower(), lexicon.language)
+    return min(zipf_frequency(word.lower(), other) for other in lexicon.worldwide_languages) >= own - _WORLDWIDE_MARGIN
 
 
 def names_a_thing(text: str, end: int) -> bool:
@@ -340,7 +334,8 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     stop that is not an initial's or a title's ("Shane Warne. MacGill"), an organisation's or a place's head word
     ("Logan International Airport Tom Kinton")."""
     pieces, begin = [], start
-    for word in _WORD.finditer(text, start, end):
+    words = list(_WORD.finditer(text, start, end))
+    for index, word in enumerate(words):
         at, after = word.span()
         if word[0] in _SPLITTERS or (len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
@@ -350,8 +345,10 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
         bare = _bare(text, at, after)
         ends = word[0][-2:] in ("'s", "\u2019s") or bare in lexicon.heads
         ends = ends or (word[0].endswith(".") and not _INITIALS.fullmatch(word[0]) and word[0] not in lexicon.courtesy)
-        ends = ends or _genitive(bare, lexicon) is not None
-        if ends:
+        if index + 1 < len(words) and not word[0].endswith(".") and _genitive(bare, words[index + 1][0], lexicon):
+            pieces.append((begin, after - 1))  # "Hillary Clintons Team": the name without its genitive -s
+            begin = after + 1
+        elif ends:
             pieces.append((begin, after))
             begin = after + 1
     if begin < end:
@@ -417,15 +414,15 @@ def read_name(
     name = words[index:end]
     if not name or name[-1] in lexicon.heads or any(word in lexicon.not_names for word in name):
         return None
+    if lexicon.language != "en" and name[0].lower() in lexicon.lowercase_titles:
+        return None  # "Senhora Ministra da Saúde": an office after a courtesy title, not a name
     if name[-1] in lexicon.courtesy and not _given(name[-1], lexicon) and lexicon.common(name[-1], _OFFICE_ZIPF):
         return None  # "Agriculture Minister"
     if len(name) == 1:
         single = name[0]
         if not titled or len(single) < 2 or lexicon.place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
-        # "Mr Howard"; in other languages a given name after an office too: "le pape François"
-        known = honoured or (lexicon.language != "en" and single in lexicon.given)
-        return (index, 1, True) if known or not lexicon.common(single, _OFFICE_ZIPF) else None
+        return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
     if not titled and not _given(name[0], lexicon):
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
         if later is not None and (lexicon.nouns_capitalised or lexicon.common(name[0])):

@@ -144,33 +144,51 @@ def test_a_german_courtesy_title_after_capitalised_nouns_opens_the_name():
     assert not {"Brief", "Brief von Herrn Tarwick"} & _people(record)
 
 
-def test_german_lone_names_at_a_sentence_end_in_the_genitive_and_after_nouns():
+def test_german_lone_names_at_a_sentence_end_in_the_genitive_and_after_kin():
     record = _story(
         "Neue Vorwürfe\n\n"
         "Die Arbeit wird fortgesetzt, sagt Tarlo. Die Behörden prüfen den Fall. Obamas Sonderberaterin hat am Montag "
-        "geschrieben, und Clinton und ihre Verbündeten schweigen. Ihre Tochter Angela hat den Brief gelesen. Im "
-        "Winter bleibt die Lage schwierig, sagen Kenner der Branche in Monte Carlo, die den Markt beobachten."
+        "geschrieben, Hillary Clintons Team schweigt, und Johnson und seine Verbündeten warten ab. Ihre Tochter Angela "
+        "hat den Brief gelesen. Die Partei hat gewonnen, sagte Wilders am Abend vor Anhängern in Den Haag."
     )
     assert record.language == "de"
     people = _people(record)
-    # cut at a full stop; a known name's genitive; a name the world writes alone; a given name after a noun
-    assert {"Tarlo", "Obama", "Clinton", "Angela"} <= people
-    assert not {"Obamas", "Winter", "Carlo", "Tochter Angela"} & people  # a German noun; a place after "in"
+    # cut at a full stop; a known name's genitive, without its -s; a name the world writes alone; after kin
+    assert {"Tarlo", "Obama", "Hillary Clinton", "Johnson", "Angela", "Wilders"} <= people
+    assert not {"Obamas", "Hillary Clintons", "Tochter Angela", "Wilder"} & people
 
 
-def test_a_given_name_after_an_office_is_a_person_outside_english():
-    french = _story(
-        "Rencontre au Vatican\n\n"
-        "Ce matin, le pape François a rencontré des chefs d'entreprise venus de plusieurs pays pour parler de "
-        "l'avenir du travail et des réfugiés, a indiqué le Vatican dans un communiqué publié à Rome."
+def test_german_nouns_places_and_abbreviations_are_no_lone_names():
+    record = _story(
+        "Ein neuer Roman\n\n"
+        "Er hat einen neuen Roman geschrieben, der in einem Tal spielt, und lag danach auf dem Gras. Im Winter "
+        "bleibt die Lage schwierig. Der Flug nach Buenos Aires wurde gestrichen. Die Summe lag bei 20 Mio. Euro laut "
+        "Bericht. Das Tief Xavier und das Hoch Alice ziehen über das Land, sagen Kenner in Monte Carlo."
     )
-    assert french.language == "fr" and "François" in _people(french)
-    portuguese = _story(
+    assert record.language == "de"
+    # German nouns that are surnames too (frequent in German, rare elsewhere), a place's word read as a genitive,
+    # an abbreviation after a number, names after nouns that are not kin, a place after "in"
+    assert not {"Roman", "Tal", "Gras", "Winter", "Bueno", "Mio", "Xavier", "Alice", "Carlo"} & _people(record)
+
+
+def test_titles_are_read_without_their_full_stop_and_offices_are_no_names():
+    record = _story(
         "Encontro\n\n"
         "A Senhora Tarlo tem uma reputação de firmeza. O Sr. Osborne inscreveu-se na agência americana de "
-        "organização de eventos, segundo os documentos a que a imprensa teve acesso nesta semana em Lisboa."
+        "organização de eventos. O deputado perguntou à Senhora Ministra da Saúde quando o hospital abre, segundo "
+        "os documentos a que a imprensa teve acesso nesta semana em Lisboa."
     )
-    assert portuguese.language == "pt" and {"Tarlo", "Osborne"} <= _people(portuguese)
+    assert record.language == "pt"
+    people = _people(record)
+    assert {"Tarlo", "Osborne"} <= people and "Ministra da Saúde" not in people
+
+
+def test_english_titles_keep_their_own_reading():
+    record = _story(
+        "Talks\n\nPHNOM PENH (Reuters) - Cambodian Prime Minister Hun Sen said on Monday that the talks would go "
+        "ahead next week as planned, officials said."
+    )
+    assert record.language == "en" and "Hun Sen" in _people(record)
 
 
 def test_english_stories_keep_lone_names_to_those_a_title_introduced():
@@ -205,7 +223,7 @@ def test_arabic_country_names_count_with_their_attached_prefixes():
 
 # Held-out halves of the PUD news documents (tests/evaluation/languages.py), scored after the language data was built
 # on the dev halves. Countries P/R: fr 0.945/0.929, de 0.961/0.961, es 0.962/0.943, it 0.978/0.900, pt 0.980/0.889;
-# persons P/R: fr 0.800/0.716, de 0.676/0.667, es 0.738/0.652, it 0.797/0.739, pt 0.820/0.725 (before sentence-end,
+# persons P/R: fr 0.800/0.716, de 0.772/0.638, es 0.738/0.652, it 0.797/0.739, pt 0.820/0.725 (before sentence-end,
 # genitive and after-noun lone names: fr 0.804/0.672, de 0.717/0.551, es 0.754/0.623, it 0.831/0.710, pt 0.821/0.667).
 # Lone names (a known given name or surname, or any name beside a reporting verb) traded persons precision for recall:
 # before them fr 0.895/0.507, de 0.732/0.435, es 0.795/0.449, it 0.872/0.493, pt 0.889/0.464 (F1 up in every
@@ -217,7 +235,7 @@ HELDOUT_FLOORS = {
     "ru": {"countries": (0.89, 0.86), "persons": (0.80, 0.63)},
     "ar": {"countries": (0.87, 0.78), "persons": (0.63, 0.14)},
     "fr": {"countries": (0.91, 0.89), "persons": (0.77, 0.68)},
-    "de": {"countries": (0.93, 0.93), "persons": (0.64, 0.63)},
+    "de": {"countries": (0.93, 0.93), "persons": (0.74, 0.60)},
     "es": {"countries": (0.93, 0.91), "persons": (0.70, 0.62)},
     "it": {"countries": (0.94, 0.87), "persons": (0.76, 0.70)},
     "pt": {"countries": (0.95, 0.85), "persons": (0.79, 0.69)},
