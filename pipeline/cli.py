@@ -38,8 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     dlq_cli.register(commands)
 
     search = commands.add_parser("search", help="full-text search of indexed stories")
-    search.add_argument("query", help="words to find in headlines (weighted three times) and bodies")
+    search.add_argument(
+        "query", help="words to find in headlines (weighted three times) and bodies, accents or not, in any language"
+    )
     search.add_argument("--size", type=int, default=3, help="stories to print, best first (default 3)")
+    search.add_argument(
+        "--country", action="append", default=[], help="only stories about this ISO code (repeat: about each)"
+    )
+    search.add_argument("--actor", action="append", default=[], help="only stories about this actor id (repeatable)")
     search.set_defaults(handler=_search)
 
     listing = commands.add_parser("list", help="the most recently published indexed stories")
@@ -202,15 +208,16 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from pipeline.bulk_sink import sync_client
+    from pipeline.story_search import story_query
 
     settings = get_settings()
     client = sync_client(settings)
     result = client.search(
         index=settings.index_alias,
         body={
-            "query": {"multi_match": {"query": args.query, "fields": ["headline^3", "body"]}},
+            "query": story_query(args.query, countries=args.country, actors=args.actor),
             "size": args.size,
-            "_source": ["story_id", "headline", "published_at", "source", "url"],
+            "_source": ["story_id", "headline", "published_at", "source", "url", "about"],
         },
     )
     total = result["hits"]["total"]["value"]
