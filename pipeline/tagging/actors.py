@@ -275,8 +275,14 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
         if actor is not None:
             found.add(actor, Mention(start, surface, "short"), introduces=False)
     referred = {mention.start for mentions in found.mentions.values() for mention in mentions}
-    for person in surnames_only:  # "Mr Howard" in a story that never gave his full name: Howard is the actor
-        if person.start not in referred:
+    for person in surnames_only:
+        if person.start in referred:
+            continue
+        # a surname the gazetteer's matching could not see ("Orbáns Sprecher", a genitive) is the person of that
+        # surname the story introduced; "Mr Howard" in a story that never gave his full name is Howard himself
+        if (earlier := found.referent(_bearers(found, person.name), person.start)) is not None:
+            found.add(earlier, Mention(person.start, person.name, "short"), introduces=False)
+        else:
             actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (person.name,))
             found.add(actor, Mention(person.start, person.name, "short"))
     credited = fold(record.source.agency or "")
@@ -300,6 +306,17 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             )
         )
     return sorted(tags, key=lambda tag: (-tag.score, tag.evidence.first))
+
+
+def _bearers(found: _Found, surname: str) -> list[Actor]:
+    """The people found so far whose surname (a short form, or their name's last word) is `surname`."""
+    folded = fold(surname)
+    return [
+        actor
+        for actor in found.actors.values()
+        if actor.kind == "person"
+        and (fold(actor.name).endswith(f" {folded}") or any(fold(short) == folded for short in actor.short))
+    ]
 
 
 def _owner_country(text: str, start: int) -> str | None:

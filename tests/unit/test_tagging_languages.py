@@ -158,6 +158,17 @@ def test_german_lone_names_at_a_sentence_end_in_the_genitive_and_after_kin():
     assert not {"Obamas", "Hillary Clintons", "Tochter Angela", "Wilder"} & people
 
 
+def test_a_genitive_is_the_person_the_story_named_not_a_second_one():
+    record = _story(
+        "Streit in Brüssel\n\n"
+        "BUDAPEST (dpa) - Ungarns Regierungschef Viktor Orbán hat die Europäische Kommission am Montag scharf "
+        "kritisiert. Orbáns Sprecher sprach von einem Diktat aus Brüssel. Orbán selbst schwieg zunächst dazu."
+    )
+    people = [tag for tag in record.actors if tag["kind"] == "person"]
+    assert [tag["id"] for tag in people] == ["viktor-orban"]
+    assert people[0]["evidence"]["count"] == 3
+
+
 def test_german_nouns_places_and_abbreviations_are_no_lone_names():
     record = _story(
         "Ein neuer Roman\n\n"
