@@ -26,7 +26,7 @@ from pipeline.config_dir import config_path
 from pipeline.tagging.countries import gazetteer as country_gazetteer
 from pipeline.tagging.matching import alternation, fold
 from pipeline.tagging.people import known_names, person_name
-from pipeline.tagging.runs import JOINERS, capitalised_runs, opens_sentence
+from pipeline.tagging.runs import JOINERS, capitalised_runs, opens_sentence, regnal_number
 from pipeline.tagging.spans import Taken
 
 _WORD = re.compile(r"\S+")
@@ -205,7 +205,12 @@ def find_organisations(text: str, runs: list[tuple[int, int]] | None = None) -> 
                 offset += len(word)
     taken = Taken(len(text), ((o.start, o.end) for o in found))
     for start, word in singles:
-        acronym = _ACRONYM.fullmatch(word) and word not in lexicon.not_acronyms and not _is_country(word)
+        acronym = (
+            _ACRONYM.fullmatch(word)
+            and word not in lexicon.not_acronyms
+            and not regnal_number(word)
+            and not _is_country(word)
+        )
         named = (acronym and not _in_capitals(text, start)) or word in lexicon.institutions
         if named and taken.free(start, start + 1):
             found.append(NamedOrganisation(word, start, start + len(word)))

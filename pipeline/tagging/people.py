@@ -24,7 +24,7 @@ from pipeline.config_dir import config_path, languages_of
 from pipeline.tagging.arabic_people import find_arabic_people
 from pipeline.tagging.countries import story_gazetteer
 from pipeline.tagging.matching import alternation, fold
-from pipeline.tagging.runs import capitalised_runs, opens_sentence
+from pipeline.tagging.runs import capitalised_runs, opens_sentence, regnal_number
 from pipeline.tagging.russian_people import find_russian_people
 
 _UPPER = "A-ZÀ-ÖØ-Þ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.isupper())
@@ -337,7 +337,8 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     words = list(_WORD.finditer(text, start, end))
     for index, word in enumerate(words):
         at, after = word.span()
-        if word[0] in _SPLITTERS or (len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])):
+        acronym = len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])
+        if word[0] in _SPLITTERS or (acronym and not (index and regnal_number(_bare(text, at, after)))):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
                 pieces.append((begin, at - 1))
             begin = after + 1

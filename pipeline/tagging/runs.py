@@ -20,6 +20,13 @@ _RUN = re.compile(rf"{_CAPITALISED}(?:[ \t]+(?:(?:{_JOINERS})[ \t]+)*{_CAPITALIS
 _INSIDE_WORD = frozenset("-'\u2019_")
 JOINERS = frozenset(_JOINERS.split("|"))
 _SENTENCE_WINDOW = 64  # characters before a word read to tell whether it opens a sentence
+_REGNAL = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")  # I to XXXIX
+
+
+def regnal_number(word: str) -> bool:
+    """Whether a word in capitals is the Roman number of a monarch or pope ("Mohammed VI", "Leo XIV"): part of a
+    person's name, never an acronym."""
+    return bool(word) and _REGNAL.fullmatch(word) is not None
 
 
 def opens_sentence(text: str, start: int, stops: str = ".!?:") -> bool:

@@ -169,6 +169,18 @@ def test_a_genitive_is_the_person_the_story_named_not_a_second_one():
     assert people[0]["evidence"]["count"] == 3
 
 
+def test_a_monarchs_number_is_part_of_the_name_and_no_organisation():
+    record = _story(
+        "Udienza\n\nCITTA' DEL VATICANO (ANSA) - Papa Leone XIV ha ricevuto in udienza il presidente della "
+        "Repubblica Sergio Mattarella, ha riferito la sala stampa vaticana in una nota diffusa nel pomeriggio."
+    )
+    assert record.language == "it"
+    assert {(tag["name"], tag["kind"]) for tag in record.actors} == {
+        ("Leone XIV", "person"),
+        ("Sergio Mattarella", "person"),
+    }
+
+
 def test_german_nouns_places_and_abbreviations_are_no_lone_names():
     record = _story(
         "Ein neuer Roman\n\n"
