@@ -300,6 +300,35 @@ def test_a_town_tags_its_country_after_a_cue_of_one_word_or_two(cue, tagged):
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "country", "language_country"),
+    [
+        (
+            "Os países de língua portuguesa reúnem-se em Luanda, disse o ministro angolano nesta semana",
+            "pt",
+            "AO",
+            "PT",
+        ),
+        (
+            "Les pays de langue française se réunissent à Dakar, a indiqué le ministre sénégalais lundi",
+            "fr",
+            "SN",
+            "FR",
+        ),
+        (
+            "Die deutsche Sprache verliert an Bedeutung, sagte ein Sprecher am Montag in Wien vor Journalisten",
+            "de",
+            "AT",
+            "DE",
+        ),
+    ],
+)
+def test_a_language_is_no_country(text, language, country, language_country):
+    record = _story(f"Cimeira\n\n{text}.")
+    assert record.language == language
+    assert country in _codes(record) and language_country not in _codes(record)
+
+
+@pytest.mark.parametrize(
     ("text", "language"),
     [
         ("A polícia de Essen investiga quatro pessoas que assistiram enquanto um aposentado morria num banco", "pt"),
