@@ -54,6 +54,7 @@ _OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("
 # Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
 # name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
 _NOUN_ZIPF = 3.6
+_FUNCTION_ZIPF = 6.0  # "le", "la", "el": words this frequent in a language are its articles and pronouns
 # A name the world's news writes is about as frequent in other languages as in German: at most this much less
 _WORLDWIDE_MARGIN = 0.25
 _AFTER_NUMBER = re.compile(r"\d[ \t]*$")  # "20 Mio. Euro": an abbreviation, not a sentence's end
@@ -450,7 +451,17 @@ def _common_word(word: str, zipf: float = 2.5, language: str = "en") -> bool:
 
 
 def _given(word: str, lexicon: _Lexicon) -> bool:
-    return word.split("-")[0] in lexicon.given or _INITIALS.fullmatch(word) is not None
+    """Whether a word is a given name or an initial; outside English not an article or pronoun of the story's
+    language that a given name is spelt like ("Le Quai d'Orsay", where "Le" is a Vietnamese given name too)."""
+    if _INITIALS.fullmatch(word) is not None:
+        return True
+    first = word.split("-")[0]
+    return first in lexicon.given and (lexicon.language == "en" or not _function_word(first, lexicon.language))
+
+
+@functools.lru_cache(maxsize=4096)
+def _function_word(word: str, language: str) -> bool:
+    return zipf_frequency(word.lower(), language) >= _FUNCTION_ZIPF
 
 
 def _bare(text: str, start: int, end: int) -> str:
