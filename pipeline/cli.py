@@ -73,7 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prints one JSON record a line, with its dedup outcome and the story it was filed under, then a "
         'last line {"stories": [...]} with each story, its version, its sources and the files filed under it.',
     )
-    process.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR", help="story files, or folders of them")
+    process.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="story files, or folders of them; - reads one story from standard input",
+    )
     process.add_argument(
         "--source", default=None, help="publisher recorded on every item (default: the folder each file sits in)"
     )
@@ -303,9 +309,9 @@ def _alert_sink(args: argparse.Namespace) -> int:
 
 def _process(args: argparse.Namespace) -> int:
     from pipeline.parse import Rejected
-    from pipeline.process import items_from_paths, process_items, stories_of
+    from pipeline.process import STDIN, items_from_paths, process_items, stories_of
 
-    if missing := [str(path) for path in args.paths if not path.exists()]:
+    if missing := [str(path) for path in args.paths if str(path) != STDIN and not path.exists()]:
         print(json.dumps({"missing": missing}), file=sys.stderr)
         return 2
     filed = []

@@ -8,6 +8,7 @@ command: the content type comes from the extension, the publisher from the folde
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -29,6 +30,7 @@ CONTENT_TYPES = {
     ".txt": "text/plain",
 }
 CONNECTOR = "process"
+STDIN = "-"  # the path that stands for standard input
 
 
 def process(item: RawItem, *, max_bytes: int) -> StoryRecord:
@@ -66,10 +68,14 @@ def stories_of(filed: Iterable[tuple[str, StoryRecord]]) -> list[dict[str, Any]]
 
 
 def items_from_paths(paths: Iterable[Path], *, source: str | None) -> Iterator[tuple[str, RawItem]]:
-    """(label, item) for each story in the files; directories are walked recursively in sorted order and
-    only their files with a known extension are read. A `.jsonl` file holds one ninjs story a line. The
-    publisher is `source`, or else the name of the folder the file sits in (as in a drop folder per partner)."""
+    """(label, item) for each story in the files, `-` standing for standard input; directories are walked
+    recursively in sorted order and only their files with a known extension are read. A `.jsonl` file holds one
+    ninjs story a line. The publisher is `source`, or else the name of the folder the file sits in (as in a drop
+    folder per partner)."""
     for path in paths:
+        if str(path) == STDIN:  # one story piped in; its format is sniffed as for an untyped push
+            yield STDIN, _item(STDIN, sys.stdin.buffer.read(), "application/octet-stream", source or "stdin")
+            continue
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CONTENT_TYPES)
         else:

@@ -1,5 +1,6 @@
 """The shared per-item pipeline, the files it reads offline, and the `process` and `bench` commands."""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -86,6 +87,20 @@ def test_process_command_prints_the_record_that_would_be_indexed(capsys: pytest.
         for sentence in re.split(r"(?<=[.!?])\s+|\n", comment):
             assert sentence not in body
     assert record["body"][0].startswith("Ukrainian engineers restored electricity")
+
+
+def test_process_command_reads_a_story_piped_in(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = RAW / "partner-wordpress.html"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(page.read_bytes())))
+    assert main(["process", "-", "--source", "partner-daily"]) == 0
+    (piped,), _ = printed(capsys.readouterr().out)
+    assert main(["process", str(page), "--source", "partner-daily"]) == 0
+    (from_file,), _ = printed(capsys.readouterr().out)
+    assert piped.pop("file") == "-" and from_file.pop("file") == str(page)
+    same = ("headline", "body", "comments", "countries", "actors", "language")
+    assert {name: piped[name] for name in same} == {name: from_file[name] for name in same}
 
 
 def test_process_command_reports_rejections_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
