@@ -91,8 +91,7 @@ def blank_credits(paragraph: str) -> str:
 
 
 def story_text(record: StoryRecord) -> StoryText:
-    # A headline derived from the lede repeats its opening words: counted once, in the body, and not as a headline
-    parts = [("headline", "" if record.headline_derived else record.headline)]
+    parts = [("headline", record.headline)]
     if record.dateline.place:
         parts.append(("dateline", record.dateline.place))
     parts += [("body", blank_credits(paragraph)) for paragraph in record.body]
