@@ -314,6 +314,10 @@ def _process(args: argparse.Namespace) -> int:
     if missing := [str(path) for path in args.paths if str(path) != STDIN and not path.exists()]:
         print(json.dumps({"missing": missing}), file=sys.stderr)
         return 2
+    piped = [path for path in args.paths if str(path) == STDIN]
+    if len(piped) > 1 or (piped and sys.stdin.isatty()):
+        print("wirestream process: - reads one story piped in, once", file=sys.stderr)
+        return 2
     filed = []
     rejected = 0
     items = items_from_paths(args.paths, source=args.source)

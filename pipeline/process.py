@@ -8,6 +8,7 @@ command: the content type comes from the extension, the publisher from the folde
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
@@ -73,8 +74,10 @@ def items_from_paths(paths: Iterable[Path], *, source: str | None) -> Iterator[t
     ninjs story a line. The publisher is `source`, or else the name of the folder the file sits in (as in a drop
     folder per partner)."""
     for path in paths:
-        if str(path) == STDIN:  # one story piped in; its format is sniffed as for an untyped push
-            yield STDIN, _item(STDIN, sys.stdin.buffer.read(), "application/octet-stream", source or "stdin")
+        if str(path) == STDIN:  # one story piped in, its format sniffed as for an untyped push, its id its content's
+            data = sys.stdin.buffer.read()
+            label = f"{STDIN}:{hashlib.sha1(data).hexdigest()[:12]}"
+            yield STDIN, _item(label, data, "application/octet-stream", source or "stdin")
             continue
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CONTENT_TYPES)

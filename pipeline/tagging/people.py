@@ -54,7 +54,6 @@ _OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("
 # Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
 # name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
 _NOUN_ZIPF = 3.6
-_FUNCTION_ZIPF = 6.0  # "le", "la", "el": words this frequent in a language are its articles and pronouns
 # A name the world's news writes is about as frequent in other languages as in German: at most this much less
 _WORLDWIDE_MARGIN = 0.25
 _AFTER_NUMBER = re.compile(r"\d[ \t]*$")  # "20 Mio. Euro": an abbreviation, not a sentence's end
@@ -96,6 +95,7 @@ class _Lexicon:
     speech_after: re.Pattern[str] | None  # a reporting verb right after a name (" a dit")
     nouns_capitalised: bool = False  # German: a capitalised word before a given name is a title, not a name
     kin_nouns: frozenset[str] = frozenset()  # nouns a lone name may follow where nouns are capitalised ("Tochter")
+    articles: frozenset[str] = frozenset()  # the language's articles that given names are spelt like ("Le")
     worldwide_languages: tuple[str, ...] = ()  # where a known name must be about as frequent as in the story's
 
     def common(self, word: str, zipf: float = 2.5) -> bool:
@@ -124,7 +124,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
             if key in ("courtesy", "honorifics"):  # a name's words are read without a closing full stop: "Sr"
                 added = added + [title.rstrip(".") for title in added if title.endswith(".")]
             names[key] = names[key] + added
-        for key in ("speech_verbs", "nouns_capitalised", "kin_nouns", "worldwide_languages"):
+        for key in ("speech_verbs", "nouns_capitalised", "kin_nouns", "worldwide_languages", "articles"):
             names[key] = own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     given_names = _words_of("first-names.txt")
@@ -132,6 +132,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         language=language if language in languages() else "en",
         nouns_capitalised=bool(names.get("nouns_capitalised", False)),
         kin_nouns=frozenset(names.get("kin_nouns", [])),
+        articles=frozenset(names.get("articles", [])),
         worldwide_languages=tuple(names.get("worldwide_languages", [])),
         given=given_names,
         courtesy=frozenset(names["courtesy"]) | frozenset(names["modifiers"]),
@@ -336,15 +337,18 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     ("Logan International Airport Tom Kinton")."""
     pieces, begin = [], start
     words = list(_WORD.finditer(text, start, end))
+    titled = _after_lowercase_title(text, start, lexicon)  # "le pape Léon XIV", or a title in the run: "Pope Leo XIV"
     for index, word in enumerate(words):
         at, after = word.span()
         acronym = len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])
-        if word[0] in _SPLITTERS or (acronym and not (index and regnal_number(_bare(text, at, after)))):
+        regnal = titled and index and regnal_number(_bare(text, at, after))  # not "Apollo XI", "Rocky II"
+        if word[0] in _SPLITTERS or (acronym and not regnal):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
                 pieces.append((begin, at - 1))
             begin = after + 1
             continue
         bare = _bare(text, at, after)
+        titled = titled or bare in lexicon.courtesy
         ends = word[0][-2:] in ("'s", "\u2019s") or bare in lexicon.heads
         ends = ends or (word[0].endswith(".") and not _INITIALS.fullmatch(word[0]) and word[0] not in lexicon.courtesy)
         if index + 1 < len(words) and not word[0].endswith(".") and _genitive(bare, words[index + 1][0], lexicon):
@@ -451,17 +455,11 @@ def _common_word(word: str, zipf: float = 2.5, language: str = "en") -> bool:
 
 
 def _given(word: str, lexicon: _Lexicon) -> bool:
-    """Whether a word is a given name or an initial; outside English not an article or pronoun of the story's
-    language that a given name is spelt like ("Le Quai d'Orsay", where "Le" is a Vietnamese given name too)."""
-    if _INITIALS.fullmatch(word) is not None:
-        return True
-    first = word.split("-")[0]
-    return first in lexicon.given and (lexicon.language == "en" or not _function_word(first, lexicon.language))
-
-
-@functools.lru_cache(maxsize=4096)
-def _function_word(word: str, language: str) -> bool:
-    return zipf_frequency(word.lower(), language) >= _FUNCTION_ZIPF
+    """Whether a word is a given name or an initial; not an article of the story's language that a given name is
+    spelt like ("Le Quai d'Orsay", where "Le" is a Vietnamese given name too; `articles` in names.<lang>.toml)."""
+    return (word.split("-")[0] in lexicon.given and word not in lexicon.articles) or _INITIALS.fullmatch(
+        word
+    ) is not None
 
 
 def _bare(text: str, start: int, end: int) -> str:

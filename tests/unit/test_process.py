@@ -101,6 +101,8 @@ def test_process_command_reads_a_story_piped_in(
     assert piped.pop("file") == "-" and from_file.pop("file") == str(page)
     same = ("headline", "body", "comments", "countries", "actors", "language")
     assert {name: piped[name] for name in same} == {name: from_file[name] for name in same}
+    assert main(["process", "-", "-"]) == 2  # one story piped in, read once
+    assert "once" in capsys.readouterr().err
 
 
 def test_process_command_reports_rejections_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
