@@ -194,6 +194,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
         elif folded_name not in introduced:
             actor = Actor(UNLISTED + slug(person.name), person.name, "person", None, "", (), (surname(person.name),))
             found.add(actor, Mention(person.start, person.name, "name"))
+            taken.add(person.start, person.end)  # counted here, not again when its full name is looked for below
             introduced.add(folded_name)
         people_spans.add(person.start, person.end)
     dateline_country = record.dateline.country or (

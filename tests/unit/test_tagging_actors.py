@@ -527,3 +527,11 @@ def test_a_bare_listed_surname_is_whoever_held_office_on_the_story_date():
 )
 def test_rare_names_listed_beside_a_person_or_after_a_plural_title_are_people(text: str, expected: list[str]):
     assert [person.name for person in find_people(text)] == expected
+
+
+def test_an_unlisted_persons_full_name_counts_once_where_it_stands() -> None:
+    record = story(
+        "Shares fell, and analyst Tarlo Wendrick said the fall would go on. Wendrick added that banks were weak."
+    )
+    (tag,) = [tag for tag in tag_actors(record) if tag.id == "unlisted:tarlo-wendrick"]
+    assert tag.evidence.count == 2  # the full name once, then the surname
