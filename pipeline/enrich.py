@@ -16,7 +16,7 @@ from pipeline.tagging.storytext import story_text
 def enrich(record: StoryRecord) -> StoryRecord:
     """The record with `dateline.country`, `countries` and `actors` filled in (comments are never tagged)."""
     if record.dateline.place and not record.dateline.country:
-        country = resolve_place(record.dateline.place, record.language)
+        country = resolve_place(record.dateline.place, record.language, record.source.agency)
         record = dataclasses.replace(record, dateline=dataclasses.replace(record.dateline, country=country))
     story = story_text(record)  # one text for both taggers
     return dataclasses.replace(

@@ -198,7 +198,7 @@ def tag_actors(record: StoryRecord, story: StoryText | None = None) -> list[Acto
             introduced.add(folded_name)
         people_spans.add(person.start, person.end)
     dateline_country = record.dateline.country or (
-        resolve_place(record.dateline.place, record.language) if record.dateline.place else None
+        resolve_place(record.dateline.place, record.language, record.source.agency) if record.dateline.place else None
     )
     names = country_gazetteer().names
     for ministry in ministries:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.config_dir import config_path
 from pipeline.record import StoryRecord
 from pipeline.tagging.country_forms import Ambiguous, CountryForm, CountryGazetteer, FormValue, languages, load
 from pipeline.tagging.evidence import Evidence, Mention, gather, relevance
@@ -63,15 +65,27 @@ def _code(value: FormValue, folded_text: str) -> str:
     return value.code if isinstance(value, CountryForm) else ""
 
 
-def resolve_place(place: str, language: str | None = None) -> str | None:
+def resolve_place(place: str, language: str | None = None, agency: str | None = None) -> str | None:
     """The country of a dateline place ("KYIV" → "UA", "SANTA FE, New Mexico" → "US", in Italian "ROMA" → "IT"),
-    or None."""
+    or None. A town that towns of several countries are named after is the filing agency's home one when there is
+    one there ("TOLEDO (EFE)" → "ES"), else the most populous one's."""
     found = story_gazetteer(language)
     for match in reversed(found.matcher.find(place)):
         code = _code(match.value, fold(place))
         if code:
             return code
-    return found.cities.get(fold(place.split(",")[0].strip()))
+    town = fold(place.split(",")[0].strip())
+    home = _agency_homes().get(fold(agency or ""))
+    if home is not None and home in found.city_countries.get(town, ()):
+        return home
+    return found.cities.get(town)
+
+
+@functools.cache
+def _agency_homes() -> dict[str, str]:
+    """Folded agency name → its home country (config/gazetteers/agencies.toml)."""
+    homes = tomllib.loads(config_path("gazetteers", "agencies.toml").read_text(encoding="utf-8"))["home"]
+    return {fold(agency): code for agency, code in homes.items()}
 
 
 def country_before(text: str) -> str | None:
@@ -171,7 +185,7 @@ def tag_countries(record: StoryRecord, story: StoryText | None = None) -> list[C
     mentions = country_mentions(story, story_gazetteer(record.language))
     dateline = story.dateline()
     if dateline is not None and record.dateline.place:
-        code = record.dateline.country or resolve_place(record.dateline.place, record.language)
+        code = record.dateline.country or resolve_place(record.dateline.place, record.language, record.source.agency)
         if code:
             mentions[code].append(Mention(dateline.start, record.dateline.place, "dateline"))
     names = gazetteer().names

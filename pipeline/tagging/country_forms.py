@@ -75,6 +75,7 @@ class CountryGazetteer:
     function_words: frozenset[str]  # folded words that do not make a following form a surname
     place_before: frozenset[str]  # folded words that make a following form a place
     cities: dict[str, str]  # folded city name → country of the most populous city of that name
+    city_countries: dict[str, frozenset[str]]  # folded city name → every country with a city of that name
     towns: dict[str, str]  # city name as written → its country, where no city elsewhere rivals it
     town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs", "perto de")
     forms: int
@@ -294,6 +295,10 @@ def load(path: Path | None = None, language: str | None = None) -> CountryGazett
             if city["population"] > biggest.get(key, (0, ""))[0]:
                 biggest[key] = (city["population"], city["countrycode"])
     cities_by_name = {key: code for key, (_, code) in biggest.items()}
+    namesakes: dict[str, set[str]] = defaultdict(set)
+    for city in cities:
+        for name in {city["name"], ascii_variant(city["name"])}:
+            namesakes[fold(name)].add(city["countrycode"])
     if language is not None:  # a dateline in the story's language ("ROMA", "MOSCOU"): GeoNames' other names
         others: dict[str, tuple[int, str]] = {}
         for city in cities:
@@ -311,6 +316,7 @@ def load(path: Path | None = None, language: str | None = None) -> CountryGazett
         function_words=frozenset(fold(word) for word in people["function_words"]),
         place_before=frozenset(fold(word) for word in people["place_before"]),
         cities=cities_by_name,
+        city_countries={key: frozenset(codes) for key, codes in namesakes.items() if len(codes) > 1},
         towns=_towns(cities, config["rival_city_share"]),
         town_before=frozenset(config["town_before"]),
         forms=len(table),

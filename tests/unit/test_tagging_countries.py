@@ -262,3 +262,19 @@ def test_a_curated_entry_needs_a_real_country_code(tmp_path: Path):
 )
 def test_plural_demonyms(demonym, expected):
     assert plural(demonym) == expected
+
+
+@pytest.mark.parametrize(
+    ("place", "language", "agency", "code"),
+    [
+        ("TOLEDO", "es", "EFE", "ES"),  # Toledo, Ohio is larger: a Spanish agency files from Spain's
+        ("TOLEDO", "es", None, "US"),
+        ("VALENCIA", "es", "EFE", "ES"),
+        ("VALENCIA", "es", "Reuters", "VE"),  # no home: the most populous namesake
+        ("BIRMINGHAM", "en", "Reuters", "GB"),
+        ("SANTIAGO", "es", "EFE", "CL"),  # a capital's name is the capital's, whoever files
+        ("TOLEDO", "es", "efe", "ES"),  # agencies matched without case
+    ],
+)
+def test_a_dateline_town_of_several_countries_is_the_agencys_home_one(place, language, agency, code):
+    assert resolve_place(place, language, agency) == code
