@@ -88,7 +88,6 @@ def _head(paragraphs: list[str], title: str = "") -> _Head:
     candidates: list[int] = []
     photo_titles: list[int] = []
     places: list[int] = []
-    short: list[int] = []  # head lines of two words, headlines only when the head has no longer one
     for index, paragraph in enumerate(paragraphs):
         if is_caption(paragraph):
             head.captions.append(paragraph)
@@ -103,18 +102,13 @@ def _head(paragraphs: list[str], title: str = "") -> _Head:
             head.furniture = True
         elif dateline_line(paragraph):
             places.append(index)
-        elif len(words := paragraph.split()) < _HEADLINE_MIN_WORDS and not ends_sentence(paragraph):
-            if len(words) > 1:
-                short.append(index)  # a label, or a headline of two words
-            else:
-                head.furniture = True  # a section word
+        elif len(paragraph.split()) < _HEADLINE_MIN_WORDS and not ends_sentence(paragraph):
+            head.furniture = True  # a section word or label
         else:
             candidates.append(index)
-    story_lines = [index for index in candidates if index not in photo_titles] or candidates or short[-1:]
-    story_lines = story_lines or places[:1]  # "Markets slip" over the lede is its headline; a place, the last resort
+    story_lines = [index for index in candidates if index not in photo_titles] or candidates or places[:1]
     titled = folded(title)
     story_lines = [index for index in story_lines if folded(paragraphs[index]) in titled] or story_lines
-    head.furniture = head.furniture or any(index not in story_lines[:1] for index in short)
     if story_lines:
         headline = story_lines[0]
         head.headline = paragraphs[headline]

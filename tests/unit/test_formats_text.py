@@ -163,20 +163,3 @@ def test_a_long_paragraph_cut_off_mid_sentence_is_still_a_story() -> None:
     words = "The council voted on Tuesday to close the old bridge to heavy traffic while engineers inspect it"
     record = text(f"{words}, and officials said repairs could take months because the steel {words} and the")
     assert record.headline_derived and record.body[0].startswith("The council voted on Tuesday")
-
-
-@pytest.mark.parametrize("headline", ["Markets slip", "Morocco's king"])
-def test_a_headline_of_two_words_is_the_headline(headline: str) -> None:
-    record = text(
-        f"{headline}\n\nSYDNEY (Reuters) - Shares fell on Monday as banks weakened, and analysts said the fall "
-        "would go on into the week ahead."
-    )
-    assert record.headline == headline and not record.headline_derived
-
-
-def test_a_section_word_over_a_short_headline_stays_furniture() -> None:
-    record = text(
-        "World\n\nMarkets slip\n\nSYDNEY (Reuters) - Shares fell on Monday as banks weakened, and analysts said "
-        "the fall would go on into the week ahead."
-    )
-    assert record.headline == "Markets slip"
