@@ -54,6 +54,7 @@ _OPENING_ZIPF = 4.5  # at a sentence's start, where every word is capitalised ("
 # Where nouns are capitalised (German) and many are surnames too ("Winter" 4.6, "Hammer" 4.0, "Rauch" 3.9), a lone
 # name with no reporting verb beside it must be rarer than these ("Campbell" 3.5, "Duffy" 2.7)
 _NOUN_ZIPF = 3.6
+_OPENER_ZIPF = 6.0  # "ora", "hasta", "dann": this frequent, a word before another given name opens the sentence
 # A name the world's news writes is about as frequent in other languages as in German: at most this much less
 _WORLDWIDE_MARGIN = 0.25
 _AFTER_NUMBER = re.compile(r"\d[ \t]*$")  # "20 Mio. Euro": an abbreviation, not a sentence's end
@@ -429,6 +430,8 @@ def read_name(
         if not titled or len(single) < 2 or lexicon.place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
         return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
+    if len(name) > 2 and _opener(name[0], lexicon) and _given(name[1], lexicon):
+        index, name = index + 1, name[1:]  # "Ora Marco Bellandi", "Hasta Jorge Arrizabalaga": a word opened it
     if not titled and not _given(name[0], lexicon):
         later = next((i for i in range(1, len(name) - 1) if _given(name[i], lexicon)), None)
         if later is not None and (lexicon.nouns_capitalised or lexicon.common(name[0])):
@@ -452,6 +455,12 @@ def _common_word(word: str, zipf: float = 2.5, language: str = "en") -> bool:
     name nobody writes in lowercase."""
     lowered = word.split("-")[0].lower()
     return zipf_frequency(lowered, "en") >= zipf or (language != "en" and zipf_frequency(lowered, language) >= zipf)
+
+
+def _opener(word: str, lexicon: _Lexicon) -> bool:
+    """Whether a word spelt like a given name is rather one of the most frequent words of the story's language
+    ("Ora", "Hasta", "Dann"), which opens a sentence before a full name; English keeps its given names ("Will")."""
+    return lexicon.language != "en" and zipf_frequency(word.lower(), lexicon.language) >= _OPENER_ZIPF
 
 
 def _given(word: str, lexicon: _Lexicon) -> bool:

@@ -207,6 +207,11 @@ def test_an_article_spelt_like_a_given_name_opens_no_name():
     )
     assert italian.language == "it"
     assert {"Ed Sheeran", "Per-Olof Svensson", "Al Sharpton", "Chi Onwurah"} <= _people(italian)
+    opened = _story(  # a frequent word before a full name opens the sentence, though a given name is spelt so
+        "Sindacati\n\nMILANO (ANSA) - L'azienda ha nominato lunedì Marco Bellandi. Ora Marco Bellandi deve "
+        "convincere i sindacati, che chiedono garanzie sull'occupazione entro la fine del mese."
+    )
+    assert opened.language == "it" and _people(opened) == {"Marco Bellandi"}
 
 
 def test_german_nouns_places_and_abbreviations_are_no_lone_names():
