@@ -68,7 +68,7 @@ def _code(value: FormValue, folded_text: str) -> str:
 def resolve_place(place: str, language: str | None = None, agency: str | None = None) -> str | None:
     """The country of a dateline place ("KYIV" → "UA", "SANTA FE, New Mexico" → "US", in Italian "ROMA" → "IT"),
     or None. A town that towns of several countries are named after is the filing agency's home one when there is
-    one there ("TOLEDO (EFE)" → "ES"), else the most populous one's."""
+    one there of some size ("TOLEDO (EFE)" → "ES"), else the most populous one's."""
     found = story_gazetteer(language)
     for match in reversed(found.matcher.find(place)):
         code = _code(match.value, fold(place))
@@ -76,9 +76,13 @@ def resolve_place(place: str, language: str | None = None, agency: str | None = 
             return code
     town = fold(place.split(",")[0].strip())
     home = _agency_homes().get(fold(agency or ""))
-    if home is not None and home in found.city_countries.get(town, ()):
-        return home
+    sizes = found.namesakes.get(town, {})
+    if home in sizes and sizes[home] >= _HOME_SHARE * max(sizes.values()):
+        return home  # not "CAMPO GRANDE (Lusa)": Brazil's is 60 times larger
     return found.cities.get(town)
+
+
+_HOME_SHARE = 0.04  # of the largest namesake's population for the home one to be the dateline's (Mérida, Spain: 0.05)
 
 
 @functools.cache

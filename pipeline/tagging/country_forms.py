@@ -75,7 +75,7 @@ class CountryGazetteer:
     function_words: frozenset[str]  # folded words that do not make a following form a surname
     place_before: frozenset[str]  # folded words that make a following form a place
     cities: dict[str, str]  # folded city name → country of the most populous city of that name
-    city_countries: dict[str, frozenset[str]]  # folded city name → every country with a city of that name
+    namesakes: dict[str, dict[str, int]]  # folded name of cities in several countries → country → its population
     towns: dict[str, str]  # city name as written → its country, where no city elsewhere rivals it
     town_before: frozenset[str]  # the words a town must follow to tag its country ("in Alice Springs", "perto de")
     forms: int
@@ -288,17 +288,12 @@ def load(path: Path | None = None, language: str | None = None) -> CountryGazett
     names = {country.alpha_2: getattr(country, "common_name", None) or country.name for country in pycountry.countries}
     names.update({code: entries[0] for code, entries in config["names"].items()})
     people = config["person_names"]
-    biggest: dict[str, tuple[int, str]] = {}
+    namesakes: dict[str, dict[str, int]] = defaultdict(dict)  # folded name → country → its largest city so named
     for city in cities:
         for name in {city["name"], ascii_variant(city["name"])}:
-            key = fold(name)
-            if city["population"] > biggest.get(key, (0, ""))[0]:
-                biggest[key] = (city["population"], city["countrycode"])
-    cities_by_name = {key: code for key, (_, code) in biggest.items()}
-    namesakes: dict[str, set[str]] = defaultdict(set)
-    for city in cities:
-        for name in {city["name"], ascii_variant(city["name"])}:
-            namesakes[fold(name)].add(city["countrycode"])
+            sizes = namesakes[fold(name)]
+            sizes[city["countrycode"]] = max(sizes.get(city["countrycode"], 0), city["population"])
+    cities_by_name = {key: max(sizes, key=sizes.__getitem__) for key, sizes in namesakes.items()}
     if language is not None:  # a dateline in the story's language ("ROMA", "MOSCOU"): GeoNames' other names
         others: dict[str, tuple[int, str]] = {}
         for city in cities:
@@ -316,7 +311,7 @@ def load(path: Path | None = None, language: str | None = None) -> CountryGazett
         function_words=frozenset(fold(word) for word in people["function_words"]),
         place_before=frozenset(fold(word) for word in people["place_before"]),
         cities=cities_by_name,
-        city_countries={key: frozenset(codes) for key, codes in namesakes.items() if len(codes) > 1},
+        namesakes={key: sizes for key, sizes in namesakes.items() if len(sizes) > 1},
         towns=_towns(cities, config["rival_city_share"]),
         town_before=frozenset(config["town_before"]),
         forms=len(table),

@@ -274,6 +274,11 @@ def test_plural_demonyms(demonym, expected):
         ("BIRMINGHAM", "en", "Reuters", "GB"),
         ("SANTIAGO", "es", "EFE", "CL"),  # a capital's name is the capital's, whoever files
         ("TOLEDO", "es", "efe", "ES"),  # agencies matched without case
+        ("TOLEDO", "es", "Agencia EFE", "ES"),
+        ("MÉRIDA", "es", "EFE", "ES"),  # a twentieth of Mérida, Mexico: still the home one
+        ("CAMPO GRANDE", "pt", "Lusa", "BR"),  # sixty times larger in Brazil: not the home one
+        ("SAINT-DENIS", "fr", "AFP", "FR"),  # the Paris suburb, not Réunion's capital: AFP names that one in full
+        ("ROTTERDAM", "en", "AP", "NL"),  # AP names the state of a domestic town: no home
     ],
 )
 def test_a_dateline_town_of_several_countries_is_the_agencys_home_one(place, language, agency, code):
