@@ -315,7 +315,7 @@ def _process(args: argparse.Namespace) -> int:
         print(json.dumps({"missing": missing}), file=sys.stderr)
         return 2
     piped = [path for path in args.paths if str(path) == STDIN]
-    if len(piped) > 1 or (piped and sys.stdin.isatty()):
+    if len(piped) > 1 or (piped and (sys.stdin is None or sys.stdin.isatty())):
         print("wirestream process: - reads one story piped in, once", file=sys.stderr)
         return 2
     filed = []

@@ -342,7 +342,7 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     for index, word in enumerate(words):
         at, after = word.span()
         acronym = len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])
-        regnal = titled and index and regnal_number(_bare(text, at, after))  # not "Apollo XI", "Rocky II"
+        regnal = titled and index > 0 and regnal_number(_bare(text, at, after))  # not "Apollo XI", "Rocky II"
         if word[0] in _SPLITTERS or (acronym and not regnal):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
                 pieces.append((begin, at - 1))
