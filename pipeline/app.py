@@ -33,6 +33,7 @@ from pipeline.faust_worker import Worker
 from pipeline.indexing import ElasticsearchIndexer
 from pipeline.kafka_consumer import use_read_committed
 from pipeline.kafka_security import faust_options
+from pipeline.ordered_acks import InOrderAcks
 from pipeline.parse_pool import OverBudget, Parsed, ParsePool
 from pipeline.raw import RawItem
 from pipeline.record import StoryRecord
@@ -137,19 +138,22 @@ async def prepare_index() -> None:
 
 @app.agent(raw_topic)
 async def parse_stories(stream: faust.StreamT) -> None:
-    """Items go to the parse pool as they come, up to `parse_in_flight` at once, each acked once its outcome is
-    sent: a slow item holds back no other, and an item over its budget is dead-lettered, never redelivered."""
+    """Items go to the parse pool as they come, up to `parse_in_flight` at once, and are acked once their outcome is
+    sent, in offset order: a slow item holds back the commit of the later ones, never their work, and an item over
+    its budget is dead-lettered, never redelivered."""
     manual = stream.noack()
     slots = asyncio.Semaphore(settings.parse_in_flight or 4 * parse_pool.processes)
     running: set[asyncio.Task[None]] = set()
+    acks: InOrderAcks[EventT] = InOrderAcks()
     async for event in manual.events():
         await slots.acquire()
-        task = asyncio.ensure_future(_parse_one(manual, event))
+        acks.started(event.message.tp, event.message.offset, event)
+        task = asyncio.ensure_future(_parse_one(manual, event, acks))
         running.add(task)
         task.add_done_callback(lambda done: (running.discard(done), slots.release()))
 
 
-async def _parse_one(stream: faust.StreamT, event: EventT) -> None:
+async def _parse_one(stream: faust.StreamT, event: EventT, acks: InOrderAcks[EventT]) -> None:
     metrics.STORIES_CONSUMED.inc()
     message = event.message
     headers = list(message.headers or [])
@@ -164,7 +168,8 @@ async def _parse_one(stream: faust.StreamT, event: EventT) -> None:
         else:
             reason, detail = outcome.reason, outcome.detail
         await _dead_letter(message.key, item.value, item.headers(), "parse", reason, detail)
-    await stream.ack(event)
+    for done in acks.finished(message.tp, message.offset, event):  # in offset order: pipeline/ordered_acks.py says why
+        await stream.ack(done)
 
 
 @app.service
