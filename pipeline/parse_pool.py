@@ -71,6 +71,7 @@ class ParsePool:
         self.processes = processes or os.cpu_count() or 1
         self.budget_seconds = budget_seconds
         self._pool: Any = None
+        self._stopping = False
 
     async def parse(
         self, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]], max_bytes: int
@@ -84,10 +85,16 @@ class ParsePool:
             return await asyncio.wrap_future(future)
         except FutureTimeout:
             return OverBudget(self.budget_seconds)
-        except ProcessExpired as expired:  # the process died (out of memory, a crash in a C extension)
-            return Refused("parser_crashed", f"the parsing process died: {expired}")
+        except Exception as exc:
+            if self._stopping:  # stopped under it: no outcome, so the item is not acked and comes again
+                raise asyncio.CancelledError("the parse pool is stopping") from exc
+            if isinstance(exc, ProcessExpired):  # the process died (out of memory, a crash in a C extension)
+                return Refused("parser_crashed", f"the parsing process died: {exc}")
+            raise
 
     def stop(self) -> None:
+        """Stop the processes; items in them then have no outcome (the worker is stopping, they were not refused)."""
+        self._stopping = True
         if self._pool is not None:
             self._pool.stop()
             self._pool.join()
