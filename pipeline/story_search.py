@@ -33,6 +33,6 @@ def story_query(words: str, *, countries: Sequence[str] = (), actors: Sequence[s
 
 @functools.cache
 def _stop_words() -> frozenset[str]:
-    """config/elasticsearch/query-stopwords.txt."""
+    """The English stop words of query-stopwords.txt, beside the index templates."""
     lines = config_path("elasticsearch", "query-stopwords.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
