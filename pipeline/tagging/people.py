@@ -341,14 +341,14 @@ def _pieces(text: str, start: int, end: int, lexicon: _Lexicon) -> list[tuple[in
     titled = _after_lowercase_title(text, start, lexicon)  # "le pape Léon XIV", or a title in the run: "Pope Leo XIV"
     for index, word in enumerate(words):
         at, after = word.span()
+        bare = _bare(text, at, after)
         acronym = len(word[0]) > 1 and word[0].isupper() and not _INITIALS.fullmatch(word[0])
-        regnal = titled and index > 0 and regnal_number(_bare(text, at, after))  # not "Apollo XI", "Rocky II"
+        regnal = titled and index > 0 and regnal_number(bare)  # not "Apollo XI", "Rocky II"
         if word[0] in _SPLITTERS or (acronym and not regnal):
             if begin < at:  # "Bureau of Meteorology", "ASIO chief": no person's name holds these words
                 pieces.append((begin, at - 1))
             begin = after + 1
             continue
-        bare = _bare(text, at, after)
         titled = titled or bare in lexicon.courtesy
         ends = word[0][-2:] in ("'s", "\u2019s") or bare in lexicon.heads
         ends = ends or (word[0].endswith(".") and not _INITIALS.fullmatch(word[0]) and word[0] not in lexicon.courtesy)
