@@ -40,7 +40,7 @@ _PLACE_NOUN_AFTER = re.compile(
     r"[ \t]+(?:region|area|province|district|valley|mountains?|caves?|border|town|city|village|suburb|airport|base"
     r"|camp|battleground|range|hills|river|coast|island|peninsula|highway|road|street|state|territory)\b"
 )
-_LOWERCASE_TITLE = re.compile(r"\b[a-z]+,?[ \t]+$")  # "former president ", "batsmen, "
+_LOWERCASE_TITLE = re.compile(r"\b[^\W\d_]+[.,]?[ \t]+$")  # "former president ", "batsmen, ", "del sr. "
 _NEXT_CAPITALISED = re.compile(r"[ \t]+([A-Z][\w'\u2019-]*)")
 _WORD = re.compile(r"\S+")
 _LIST_GAP = re.compile(r",?[ \t]+and[ \t]+|,[ \t]+")  # between two names of a list
@@ -94,6 +94,7 @@ class _Lexicon:
     lone_names: frozenset[str]  # given names and surnames that are a person standing alone (not in English)
     speech_before: re.Pattern[str] | None  # a reporting verb ending the text before a name ("a déclaré ")
     speech_after: re.Pattern[str] | None  # a reporting verb right after a name (" a dit")
+    age_after: re.Pattern[str] | None = None  # an age in apposition after a name (", maintenant 31 ans,", " (31)")
     nouns_capitalised: bool = False  # German: a capitalised word before a given name is a title, not a name
     kin_nouns: frozenset[str] = frozenset()  # nouns a lone name may follow where nouns are capitalised ("Tochter")
     articles: frozenset[str] = frozenset()  # the language's articles that given names are spelt like ("Le")
@@ -125,7 +126,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
             if key in ("courtesy", "honorifics"):  # a name's words are read without a closing full stop: "Sr"
                 added = added + [title.rstrip(".") for title in added if title.endswith(".")]
             names[key] = names[key] + added
-        for key in ("speech_verbs", "nouns_capitalised", "kin_nouns", "worldwide_languages", "articles"):
+        for key in ("speech_verbs", "age_words", "nouns_capitalised", "kin_nouns", "worldwide_languages", "articles"):
             names[key] = own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     given_names = _words_of("first-names.txt")
@@ -146,6 +147,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         before_names=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) | given_names,
         lone_names=known_names() if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
+        age_after=_age(names.get("age_words", [])),
     )
 
 
@@ -174,6 +176,17 @@ def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
         "speech_before": re.compile(rf"(?<!\w){verbs_group},?[ \t]+$"),
         "speech_after": re.compile(rf"[ \t]+{verbs_group}(?!\w)"),
     }
+
+
+def _age(words: list[str]) -> re.Pattern[str] | None:
+    """An age in apposition right after a name, as the language's wire copy writes it: "Jutting, maintenant 31 ans,",
+    "Jutting, que ahora tiene 31 años,", "Jutting, mittlerweile 31,", "Jutting (31)". None for English, whose lone
+    words are no names."""
+    if not words:
+        return None
+    unit = rf"(?:[ \t]+{alternation(words)})?"
+    after_comma = rf",[ \t]+(?:[^\W\d_]+[ \t]+){{0,3}}\d{{1,3}}{unit}[ \t]*(?:,(?!\d)|;|\))"  # not "der 1,165 Euro"
+    return re.compile(rf"{after_comma}|[ \t]+\(\d{{1,3}}{unit}\)")
 
 
 @functools.cache
@@ -280,6 +293,7 @@ def _lone_name(text: str, start: int, end: int, lexicon: _Lexicon, *, cued: bool
             or lexicon.speech_after.match(text, end) is not None  # type: ignore[union-attr]
         )
     )
+    spoken = spoken or (lexicon.age_after is not None and lexicon.age_after.match(text, end) is not None)
     opens = opens_sentence(text, start)
     places = story_gazetteer(lexicon.language)
     if (
@@ -327,7 +341,7 @@ def names_a_thing(text: str, end: int) -> bool:
 
 def _after_lowercase_title(text: str, start: int, lexicon: _Lexicon) -> bool:
     """Whether a lowercase title stands right before `start` ("former president Suharto")."""
-    if start < 2 or not text[start - 2].islower():
+    if start < 2 or not (text[start - 2].islower() or text[start - 2] == "."):  # "president Suharto", "sr. Comey"
         return False
     return text[text.rfind(" ", 0, start - 1) + 1 : start - 1] in lexicon.lowercase_titles
 
@@ -429,7 +443,10 @@ def read_name(
         single = name[0]
         if not titled or len(single) < 2 or lexicon.place(single) or single[:-1] in lexicon.courtesy:  # "Generals"
             return None
-        return (index, 1, True) if honoured or not lexicon.common(single, _OFFICE_ZIPF) else None
+        # a known given name or surname after a title is the name ("el presidente Sánchez", "le pape François"),
+        # however frequent the word: wordfreq counts names as words
+        known = single in lexicon.lone_names
+        return (index, 1, True) if honoured or known or not lexicon.common(single, _OFFICE_ZIPF) else None
     if len(name) > 2 and _opener(name[0], lexicon) and _given(name[1], lexicon):
         index, name = index + 1, name[1:]  # "Ora Marco Bellandi", "Hasta Jorge Arrizabalaga": a word opened it
     if not titled and not _given(name[0], lexicon):

@@ -97,6 +97,48 @@ def test_a_title_in_the_story_language_introduces_a_surname():
     assert "Vallaud" in _people(record)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # surnames and given names that wordfreq counts as frequent words: still the name after an office
+        ("MADRID (EFE) - El presidente Sánchez dijo el lunes que no habrá elecciones anticipadas este año en el país.",
+         "Sánchez"),
+        ("MADRID (EFE) - Los mercados son de fácil acceso si se sabe cómo buscar, añade el doctor García en Madrid.",
+         "García"),
+        ("ROMA (AFP) - Ce matin, le pape François a reçu au Vatican les dirigeants de plusieurs pays africains.",
+         "François"),
+        # a lowercase courtesy title with its full stop
+        ("WASHINGTON (EFE) - Apenas se ha comentado nada de la carta del sr. Comey, enviada al Congreso el viernes.",
+         "Comey"),
+    ],
+)  # fmt: skip
+def test_a_known_name_or_a_surname_after_an_office_or_a_lowercase_courtesy_title(text, name):
+    assert name in _people(_story("Noticia\n\n" + text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HONG KONG (AFP) - Deux ans plus tard, Jutting, maintenant 31 ans, est jugé à la Haute Cour de Hong Kong.",
+        "HONG KONG (EFE) - Dos años más tarde, Jutting, que ahora tiene 31 años, está siendo juzgado en Hong Kong.",
+        "HONG KONG (ANSA) - Due anni dopo, Jutting, che adesso ha 31 anni, è sotto processo presso l'Alta Corte.",
+        "HONG KONG (Lusa) - Dois anos depois, Jutting, agora com 31 anos, está em julgamento no Tribunal Superior.",
+        "HONGKONG (dpa) - Zwei Jahre später steht Jutting, mittlerweile 31, vor dem High Court von Hongkong.",
+        "HONGKONG (dpa) - Zwei Jahre später steht Jutting (31) vor dem High Court von Hongkong, angeklagt wegen Mord.",
+    ],
+)
+def test_a_name_with_an_age_in_apposition_is_a_person(text):
+    assert "Jutting" in _people(_story("Prozess\n\n" + text))
+
+
+def test_a_decimal_number_after_a_comma_is_no_age():
+    record = _story(
+        "Benzinpreise\n\nBERLIN (dpa) - Der Preis stieg auf 1,335 Euro pro Liter, im Gegensatz zum Durchschnitt in "
+        "der Eurozone, der 1,165 Euro beträgt. Die Kosten sind damit deutlich höher als im Vorjahr."
+    )
+    assert record.language == "de" and "Eurozone" not in _people(record)
+
+
 def test_a_foreign_word_is_no_country_in_english_and_a_region_no_country_in_spanish():
     english = _story(
         "Rain\n\nSYDNEY (Reuters) - Heavy rain fell across the city on Monday, the weather bureau said, warning "
