@@ -4,6 +4,7 @@ when the item has none, and a refusal when no story text is left."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from pipeline.formats import ParsedStory, Rejected
@@ -14,6 +15,7 @@ from pipeline.plaintext import plain_text, plain_texts, safe_url
 
 _DERIVED_MIN_WORDS = 4  # "U.S." or "Mr." early in a lede does not end its first sentence
 _DERIVED_MAX_WORDS = 16
+_INITIAL = re.compile(r"[^\W\d_]\.")  # "Z." in "Adnan Z. Amin": no sentence ends there
 
 
 def assemble(
@@ -75,13 +77,21 @@ def assemble(
 
 def derived_headline(lede: str) -> str:
     """A headline for a story that came without one: the lede's first sentence, or its opening words and an
-    ellipsis when that sentence is long."""
+    ellipsis when that sentence is long. Neither ends inside a name ("Adnan Z. Amin", "contra Benoît Paire"): the
+    headline is tagged too, and a name cut in two would be a second, wrong actor."""
     words = lede.split()
     for count, word in enumerate(words[:_DERIVED_MAX_WORDS], start=1):
-        if count >= _DERIVED_MIN_WORDS and ends_sentence(word):
+        if count >= _DERIVED_MIN_WORDS and ends_sentence(word) and not _INITIAL.fullmatch(word):
             return " ".join(words[:count]).rstrip(".")
     cut = words[:_DERIVED_MAX_WORDS]
+    if len(words) > len(cut) and _capitalised(words[len(cut)]):
+        while len(cut) > _DERIVED_MIN_WORDS and _capitalised(cut[-1]):
+            cut.pop()  # the name that runs past the cut goes whole
     return (" ".join(cut).rstrip(",;:") or lede) + ("\u2026" if len(words) > len(cut) else "")
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
 
 
 def _agency_credit(credit_names: list[str], site_name: str | None) -> str | None:

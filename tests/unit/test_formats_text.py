@@ -163,3 +163,17 @@ def test_a_long_paragraph_cut_off_mid_sentence_is_still_a_story() -> None:
     words = "The council voted on Tuesday to close the old bridge to heavy traffic while engineers inspect it"
     record = text(f"{words}, and officials said repairs could take months because the steel {words} and the")
     assert record.headline_derived and record.body[0].startswith("The council voted on Tuesday")
+
+
+def test_a_derived_headline_never_ends_inside_a_name() -> None:
+    initial = text(
+        "The director of the agency, Adnan Z. Amin, is convinced that wind power could become the cheapest source of "
+        "energy in the world.\n\nHe spoke in Abu Dhabi.\n"
+    )
+    assert initial.headline.startswith("The director of the agency, Adnan Z. Amin, is convinced")  # no end at "Z."
+    long_sentence = text(
+        "In the case of Andy it was like that when he played in April against Benoît Paire in Monte Carlo and lost "
+        "in three sets.\n\nHe plays again next week.\n"
+    )
+    # the 16th word is "Benoît": the name would run past the cut, so it goes whole
+    assert long_sentence.headline == "In the case of Andy it was like that when he played in April against\u2026"
