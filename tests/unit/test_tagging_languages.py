@@ -47,6 +47,12 @@ def test_a_german_afp_story_names_its_countries_and_people():
             {"BR", "US", "ES"},
         ),
         (
+            "Diagnóstico\n\nMADRID (EFE) - Una embarazada de Plano, Tejas, supo en una ecografía rutinaria que su hijo "
+            "padecía una enfermedad rara, informaron los médicos del hospital infantil de la ciudad.",
+            "es",
+            {"US", "ES"},
+        ),
+        (
             "Cooperação reforçada\n\nLUANDA (Lusa) - O Presidente angolano recebeu hoje em Luanda o ministro dos "
             "Negócios Estrangeiros de Moçambique, para discutir a cooperação regional e as relações com a China.",
             "pt",
