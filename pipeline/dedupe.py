@@ -246,6 +246,10 @@ class Deduplicator:
         text = self._text(record)
         source = dataclasses.asdict(record.source)
         seen = self.stores.items.get(record.story_id)
+        if seen is None and (own := self.stores.stories.get(record.story_id)) is not None:
+            # the story this item created, whose item entry a crash lost (each table's changelog is written apart):
+            # it comes again as the redelivery it is, not as a duplicate of itself that updates a missing document
+            seen = {"canonical": record.story_id, "text_digest": own["text_digest"], "sets_text": True}
         if seen is not None and (story := self._live(seen["canonical"], text.time)) is not None:
             if seen["text_digest"] == text.text_digest:
                 # items stored before `sets_text` existed count as duplicates: their document is already indexed

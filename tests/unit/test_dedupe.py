@@ -172,6 +172,16 @@ def test_a_redelivery_carries_text_only_while_its_text_is_the_current_one(dedup)
     assert (stale.outcome, stale.version, stale.carries_text) == (Outcome.REDELIVERY, 2, False)
 
 
+def test_an_item_whose_entry_a_crash_lost_comes_again_as_a_redelivery_with_its_text(dedup):
+    """A worker killed after the stories table's changelog took the new story, before the items table's did and
+    before its record reached stories.enriched: the item comes again, and must write its own document, not update
+    a document that was never indexed as a duplicate of itself."""
+    dedup.dedupe(story("a", BODY))
+    del dedup.stores.items["a"]
+    again = dedup.dedupe(story("a", BODY))
+    assert (again.outcome, again.story_id, again.carries_text) == (Outcome.REDELIVERY, "a", True)
+
+
 def test_a_partner_copy_coming_again_never_carries_text(dedup):
     """An exact partner copy is a duplicate, and so is its redelivery: indexing it as the story's text would make
     the partner the document's primary source (the fault suite's flood of mirrored copies found this)."""
