@@ -23,10 +23,18 @@ transactions, so for them committed and uncommitted reads are the same records.
 
 A transactional topic has gaps: the offset of each commit marker (and of each aborted record) never reaches the
 consumer. The consumer files them as acked so that offsets commit past them; faust-streaming 0.15.3 files one offset
-too many there, which `ReadCommittedConsumer._add_gap` corrects.
+too many there, which `ReadCommittedConsumer._add_gap` corrects. It also commits past an offset right after the
+committed one, to step over a marker it did not file, and so past a record there that no stream acknowledged; this
+consumer files every marker, the one at the committed offset after a seek included, and never commits past a
+record it has not seen acknowledged (`ReadCommittedConsumer._new_offset`).
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -52,8 +60,37 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 class ReadCommittedConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer, running `ReadCommittedConsumerThread`, with gaps in a partition filed right."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sought: dict[TP, int] = {}  # partition → the committed offset it was sought to, until a record is read
+        self._read_offset = _ReadOffsets(self._on_read)
+
     def _new_consumer_thread(self) -> ReadCommittedConsumerThread:
         return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def perform_seek(self) -> None:
+        """Seek every partition to its committed offset, as Faust does, and remember where each one stands."""
+        await super().perform_seek()
+        self._sought = {
+            tp: offset
+            for tp, offset in self._read_offset.items()
+            if offset is not None and self._committed_offset.get(tp) == offset
+        }
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        """Seek one partition elsewhere: what its committed offset holds is no longer read next."""
+        self._sought.pop(partition, None)
+        await super().seek(partition, offset)
+
+    def _on_read(self, tp: TP, offset: int) -> None:
+        """The fetch loop read `offset`. The first record read after a seek to a committed offset tells what that
+        offset holds: a record when it is the one read, a commit marker (no record) when the first one comes later;
+        the marker is filed as a gap, which Faust does not do (it takes its read offset for the last one read)."""
+        sought = self._sought.pop(tp, None)
+        if sought is None or not self.app.topics.acks_enabled_for(tp.topic):  # a changelog is not acked
+            return
+        if offset > sought and not self._gap[tp].overlaps(sought):
+            self._gap[tp].addi(sought, sought + 1)
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """File the offsets no record will come for (a transaction's commit marker, an aborted batch) as acked.
@@ -63,8 +100,41 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         order), a commit may then pass it, and a crash loses it. Once it is acked, its offset is twice in the acked
         list, the run of consecutive offsets breaks there, and each commit moves past one transaction only: the
         committed offset of a transactional topic falls behind by thousands of records (a restart reads them all
-        again; faust-streaming issues #606, robinhood #625). The gap ends before that record."""
-        await super()._add_gap(tp, offset_from, offset_to - 1)
+        again; faust-streaming issues #606, robinhood #625). The gap ends before that record. Faust also leaves out
+        the committed offset itself (it starts the gap after it); a marker there is filed too."""
+        committed = self._committed_offset[tp]
+        if committed is not None:
+            offset_from = max(offset_from, committed)
+        if offset_from <= offset_to - 1:
+            self._gap[tp].addi(offset_from, offset_to)
+            await asyncio.sleep(0)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """The offset to commit, never past one that holds a record not yet acknowledged.
+
+        Faust takes the first acknowledged offset right after the committed one for no gap (`min(acked) - committed
+        > 1`), to step over a commit marker it did not file. That also steps over a record at the committed offset
+        that no stream acknowledged (one read and skipped around a rebalance), which no worker reads again; the
+        suspected way the rebalance fault case lost a story. With every marker filed (`_on_read`, `_add_gap`), a
+        commit waits for the committed offset to be acknowledged or filed; a record skipped there holds the commit
+        back until the partition is read again from it (the next rebalance or restart), so it comes again."""
+        committed, acked = self._committed_offset[tp], self._acked[tp]
+        if committed is not None and acked and min(acked) > committed and not self._gap[tp].overlaps(committed):
+            return None
+        return super()._new_offset(tp)
+
+
+class _ReadOffsets(defaultdict[TP, int | None]):
+    """Faust's read offsets, which also tell the consumer each record its fetch loop reads."""
+
+    def __init__(self, on_read: Callable[[TP, int], None]) -> None:
+        super().__init__(lambda: None)
+        self._on_read = on_read
+
+    def __setitem__(self, tp: TP, offset: int | None) -> None:
+        if offset is not None:
+            self._on_read(tp, offset)
+        super().__setitem__(tp, offset)
 
 
 class ReadCommittedTransport(faust_aiokafka.Transport):

@@ -99,3 +99,68 @@ def test_a_commit_never_passes_a_record_still_in_flight_after_a_marker() -> None
     assert committed_after(ReadCommittedConsumer, batches, in_flight) == 16
     # faust-streaming 0.15.3 alone counts 16 as part of the gap: it would commit past it, and lose it in a crash
     assert committed_after(faust.transport.drivers.aiokafka.Consumer, batches, in_flight) == 19
+
+
+def committed_after_rebalance(
+    consumer_class: type, committed: int, read: list[int], skipped: frozenset[int] = frozenset(), seek: bool = True
+) -> int | None:
+    """The offset one commit would write after the partition was sought to its `committed` offset (a rebalance;
+    `seek=False`: the same offset committed mid-stream, the record before it the last read), then the records
+    `read` came through the fetch loop, which files gaps as `Consumer._drain_messages` does, and every one was acked
+    but those `skipped` (read, then dropped by a stream around a rebalance)."""
+    app = faust.App(f"unit-seek-{consumer_class.__name__}", broker="kafka://127.0.0.1:1", store="memory://")
+    app.topics.add(app.topic("raw"))
+    tp = faust.types.TP("raw", 0)
+
+    async def read_all() -> int | None:
+        await app.topics._update_indices()  # acks are enabled for "raw", as once the worker subscribed
+        consumer = consumer_class(
+            app.transport,
+            callback=lambda message: None,
+            on_partitions_revoked=lambda revoked: None,
+            on_partitions_assigned=lambda assigned: None,
+        )
+
+        async def committed_offsets() -> dict[faust.types.TP, int]:
+            return {tp: committed}
+
+        if seek:
+            consumer.seek_to_committed = committed_offsets  # the broker's answer to a seek after a rebalance
+            await consumer.perform_seek()
+        else:
+            consumer._committed_offset[tp], consumer._read_offset[tp] = committed, committed - 1
+        for offset in read:
+            last = consumer._read_offset[tp]
+            if last is None or offset >= last:
+                if offset - (last or 0) > 1 and last:
+                    await consumer._add_gap(tp, last + 1, offset)
+                consumer._read_offset[tp] = offset
+            if offset not in skipped:
+                consumer._acked[tp].append(offset)  # as in Consumer.ack
+                consumer._acked_index[tp].add(offset)
+        return consumer._new_offset(tp)
+
+    return asyncio.run(read_all())
+
+
+# transactions of five records, each followed by its commit marker: records 16-20, marker 21, records 22-26, marker 27
+AFTER_MARKER = [*range(16, 21), *range(22, 27)]
+
+
+def test_after_a_rebalance_a_commit_steps_over_the_marker_at_the_committed_offset() -> None:
+    # committed 15, the marker after records 10-14: the first record read is 16, so 15 holds none
+    assert committed_after_rebalance(ReadCommittedConsumer, 15, AFTER_MARKER) == 27
+
+
+def test_a_commit_never_passes_a_record_at_the_committed_offset_left_unacked() -> None:
+    # committed 16, a record, read again and skipped (around a rebalance): the commit waits for it to come again
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER, skipped=frozenset({16})) is None
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER) == 27
+    # faust-streaming 0.15.3 alone commits past it: the record is never read again, by any worker
+    consumer = faust.transport.drivers.aiokafka.Consumer
+    assert committed_after_rebalance(consumer, 16, AFTER_MARKER, skipped=frozenset({16})) > 16
+
+
+def test_a_marker_at_an_offset_committed_mid_stream_is_filed_and_the_commit_moves_on() -> None:
+    # 15 committed before record 16 was read (the fetch loop behind the commit): 15 is filed as a gap, no stall
+    assert committed_after_rebalance(ReadCommittedConsumer, 15, AFTER_MARKER, seek=False) == 27
