@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT, TransportT
 
@@ -78,19 +79,30 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         }
 
     async def seek(self, partition: TP, offset: int) -> None:
-        """Seek one partition elsewhere: what its committed offset holds is no longer read next."""
+        """Faust's seek of one partition, its new position not taken for a record read (`_on_read`)."""
         self._sought.pop(partition, None)
-        await super().seek(partition, offset)
+        await self._seek(partition, offset)
+        self._read_offset.seek(ensure_TP(partition), offset if offset else None)
 
-    def _on_read(self, tp: TP, offset: int) -> None:
-        """The fetch loop read `offset`. The first record read after a seek to a committed offset tells what that
-        offset holds: a record when it is the one read, a commit marker (no record) when the first one comes later;
-        the marker is filed as a gap, which Faust does not do (it takes its read offset for the last one read)."""
+    def _on_read(self, tp: TP, previous: int | None, offset: int) -> None:
+        """The fetch loop read `offset` after `previous`; file the offsets between that Faust leaves out of its gaps.
+
+        The first record read after a seek to a committed offset tells what that offset holds: a record when it is
+        the one read, a commit marker (no record) when the first one comes later; Faust takes its read offset for the
+        last one read, and files no gap there. Nor does it after offset 0, which it reads as no offset at all."""
         sought = self._sought.pop(tp, None)
-        if sought is None or not self.app.topics.acks_enabled_for(tp.topic):  # a changelog is not acked
+        if not self.app.topics.acks_enabled_for(tp.topic):  # a changelog is not acked
             return
-        if offset > sought and not self._gap[tp].overlaps(sought):
-            self._gap[tp].addi(sought, sought + 1)
+        if sought is not None and offset > sought:
+            self._file_gap(tp, sought, sought)
+        if previous == 0 and offset > 1:
+            self._file_gap(tp, 1, offset - 1)
+
+    def _file_gap(self, tp: TP, first: int, last: int) -> None:
+        """File offsets `first` to `last` as acked, merged with any gap already filed (an offset filed twice would
+        stand twice in the acked list and break the run of consecutive offsets a commit takes)."""
+        self._gap[tp].addi(first, last + 1)
+        self._gap[tp].merge_overlaps()
 
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """File the offsets no record will come for (a transaction's commit marker, an aborted batch) as acked.
@@ -127,13 +139,18 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
 class _ReadOffsets(defaultdict[TP, int | None]):
     """Faust's read offsets, which also tell the consumer each record its fetch loop reads."""
 
-    def __init__(self, on_read: Callable[[TP, int], None]) -> None:
+    def __init__(self, on_read: Callable[[TP, int | None, int], None]) -> None:
         super().__init__(lambda: None)
         self._on_read = on_read
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
+        """The fetch loop read the record at `offset`."""
         if offset is not None:
-            self._on_read(tp, offset)
+            self._on_read(tp, self.get(tp), offset)
+        super().__setitem__(tp, offset)
+
+    def seek(self, tp: TP, offset: int | None) -> None:
+        """The partition was sought to `offset`: the next record read comes from there; none was read."""
         super().__setitem__(tp, offset)
 
 

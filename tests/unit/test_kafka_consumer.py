@@ -102,7 +102,11 @@ def test_a_commit_never_passes_a_record_still_in_flight_after_a_marker() -> None
 
 
 def committed_after_rebalance(
-    consumer_class: type, committed: int, read: list[int], skipped: frozenset[int] = frozenset(), seek: bool = True
+    consumer_class: type,
+    committed: int | None,
+    read: list[int],
+    skipped: frozenset[int] = frozenset(),
+    seek: bool = True,
 ) -> int | None:
     """The offset one commit would write after the partition was sought to its `committed` offset (a rebalance;
     `seek=False`: the same offset committed mid-stream, the record before it the last read), then the records
@@ -127,7 +131,7 @@ def committed_after_rebalance(
         if seek:
             consumer.seek_to_committed = committed_offsets  # the broker's answer to a seek after a rebalance
             await consumer.perform_seek()
-        else:
+        elif committed is not None:
             consumer._committed_offset[tp], consumer._read_offset[tp] = committed, committed - 1
         for offset in read:
             last = consumer._read_offset[tp]
@@ -164,3 +168,35 @@ def test_a_commit_never_passes_a_record_at_the_committed_offset_left_unacked() -
 def test_a_marker_at_an_offset_committed_mid_stream_is_filed_and_the_commit_moves_on() -> None:
     # 15 committed before record 16 was read (the fetch loop behind the commit): 15 is filed as a gap, no stall
     assert committed_after_rebalance(ReadCommittedConsumer, 15, AFTER_MARKER, seek=False) == 27
+
+
+def test_the_markers_after_a_topics_first_record_are_filed() -> None:
+    # one record a transaction from the topic's start, nothing committed yet: Faust files no gap after offset 0
+    assert committed_after_rebalance(ReadCommittedConsumer, None, [0, 2, 4, 6], seek=False) == 7
+    # and after a seek to 0 (the group committed nothing past the first record's marker)
+    assert committed_after_rebalance(ReadCommittedConsumer, 0, [0, 2, 4, 6]) == 7
+
+
+def test_a_seek_elsewhere_files_no_gap() -> None:
+    app = faust.App("unit-seek-elsewhere", broker="kafka://127.0.0.1:1", store="memory://")
+    app.topics.add(app.topic("raw"))
+    tp = faust.types.TP("raw", 0)
+
+    async def seek() -> list[object]:
+        await app.topics._update_indices()
+        consumer = ReadCommittedConsumer(
+            app.transport,
+            callback=lambda message: None,
+            on_partitions_revoked=lambda revoked: None,
+            on_partitions_assigned=lambda assigned: None,
+        )
+
+        async def position_set(partition: faust.types.TP, offset: int) -> None:
+            return None
+
+        consumer._seek = position_set  # the broker's part of a seek
+        consumer._read_offset[tp] = 0  # the topic's first record read
+        await consumer.seek(tp, 50)
+        return [consumer._read_offset[tp], list(consumer._gap[tp])]
+
+    assert asyncio.run(seek()) == [50, []]  # offsets 1 to 49 were never read, and are not filed as gaps
