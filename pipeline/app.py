@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import faust
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import EventT
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from pipeline import metrics
 from pipeline.deadletter import dead_letter_headers
@@ -158,15 +160,19 @@ async def _parse_one(stream: faust.StreamT, event: EventT, acks: InOrderAcks[Eve
     message = event.message
     headers = list(message.headers or [])
     outcome = await parse_pool.parse(message.key, message.value, headers, settings.max_story_bytes)
+    reason: str | None = None
     if isinstance(outcome, Parsed):
         metrics.STORIES_PARSED.inc()
-        await parsed_topic.send(key=outcome.story_id.encode(), value=outcome.record_json.encode())
+        try:
+            await _delivered(parsed_topic, key=outcome.story_id.encode(), value=outcome.record_json.encode())
+        except KafkaError as exc:  # refused for good (a record the topic will not take): kept with the reason
+            reason, detail = "undeliverable", repr(exc)
+    elif isinstance(outcome, OverBudget):
+        reason, detail = "over_time_budget", f"parse and tag took more than {outcome.seconds:g} s"
     else:
+        reason, detail = outcome.reason, outcome.detail
+    if reason is not None:
         item = RawItem.from_kafka(message.key, message.value, headers)
-        if isinstance(outcome, OverBudget):
-            reason, detail = "over_time_budget", f"parse and tag took more than {outcome.seconds:g} s"
-        else:
-            reason, detail = outcome.reason, outcome.detail
         await _dead_letter(message.key, item.value, item.headers(), "parse", reason, detail)
     for done in acks.finished(message.tp, message.offset, event):  # in offset order: pipeline/ordered_acks.py says why
         await stream.ack(done)
@@ -195,7 +201,7 @@ async def dedupe_stories(stream: faust.StreamT) -> None:
         story = decision.apply(record)
         if decision.outcome is Outcome.NEW:  # tag counts are of distinct stories
             metrics.count_tags(story.countries, story.actors)
-        await enriched_topic.send(key=story.story_id.encode(), value=json.dumps(story.to_dict()).encode())
+        await _delivered(enriched_topic, key=story.story_id.encode(), value=json.dumps(story.to_dict()).encode())
         if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
             evicted_at = time.monotonic()
             metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))
@@ -231,6 +237,29 @@ async def _dead_letter(
     key: bytes | None, value: bytes, headers: list[tuple[str, bytes]], stage: str, reason: str, detail: str
 ) -> None:
     metrics.DEAD_LETTERED.labels(stage=stage, reason=reason).inc()
-    await dlq_topic.send(
-        key=key, value=value, headers=dead_letter_headers(headers, stage=stage, reason=reason, detail=detail)
-    )
+    headers = dead_letter_headers(headers, stage=stage, reason=reason, detail=detail)
+    await _delivered(dlq_topic, key=key, value=value, headers=headers)
+
+
+async def _delivered(
+    topic: faust.TopicT, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+) -> None:
+    """Send, and return once Kafka has the record. Faust's send returns as soon as the record is buffered, and a
+    delivery that fails later (the broker away past the producer's timeout) is only logged: the item it came from
+    would be acknowledged, committed and lost. A failed delivery is sent again with backoff until Kafka takes it."""
+
+    def warn(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        logger.warning("sending to %s failed (%r); sending again", topic.get_topic_name(), error)
+
+    wait = wait_exponential(multiplier=0.5, max=30)
+    retrying = AsyncRetrying(retry=retry_if_exception(_passes), wait=wait, before_sleep=warn, reraise=True)
+    async for attempt in retrying:
+        with attempt:
+            await (await topic.send(key=key, value=value, headers=headers))
+
+
+def _passes(exc: BaseException) -> bool:
+    """A delivery error that passes on its own: the broker away or electing a leader, or the producer's timeout
+    (which aiokafka marks as not retriable, though an outage is what causes it)."""
+    return isinstance(exc, KafkaTimeoutError) or (isinstance(exc, KafkaError) and exc.retriable)
