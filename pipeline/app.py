@@ -23,6 +23,7 @@ from pathlib import Path
 
 import faust
 from aiokafka.errors import KafkaError, KafkaTimeoutError
+from faust.exceptions import ProducerSendError
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import EventT
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
@@ -165,8 +166,8 @@ async def _parse_one(stream: faust.StreamT, event: EventT, acks: InOrderAcks[Eve
         metrics.STORIES_PARSED.inc()
         try:
             await _delivered(parsed_topic, key=outcome.story_id.encode(), value=outcome.record_json.encode())
-        except KafkaError as exc:  # refused for good (a record the topic will not take): kept with the reason
-            reason, detail = "undeliverable", repr(exc)
+        except UNDELIVERABLE as exc:  # refused for good (a record the topic will not take): kept with the reason
+            reason, detail = "undeliverable", repr(exc.__cause__ or exc)
     elif isinstance(outcome, OverBudget):
         reason, detail = "over_time_budget", f"parse and tag took more than {outcome.seconds:g} s"
     else:
@@ -201,7 +202,12 @@ async def dedupe_stories(stream: faust.StreamT) -> None:
         story = decision.apply(record)
         if decision.outcome is Outcome.NEW:  # tag counts are of distinct stories
             metrics.count_tags(story.countries, story.actors)
-        await _delivered(enriched_topic, key=story.story_id.encode(), value=json.dumps(story.to_dict()).encode())
+        value = json.dumps(story.to_dict()).encode()
+        try:
+            await _delivered(enriched_topic, key=story.story_id.encode(), value=value)
+        except UNDELIVERABLE as exc:  # refused for good: kept with the reason, as the parse agent does
+            await _dead_letter(message.key, message.value, [], "dedup", "undeliverable", repr(exc.__cause__ or exc))
+            continue
         if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
             evicted_at = time.monotonic()
             metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))
@@ -241,12 +247,16 @@ async def _dead_letter(
     await _delivered(dlq_topic, key=key, value=value, headers=headers)
 
 
+UNDELIVERABLE = (KafkaError, ProducerSendError)  # what `_delivered` raises for a record Kafka refuses for good
+
+
 async def _delivered(
     topic: faust.TopicT, *, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
 ) -> None:
     """Send, and return once Kafka has the record. Faust's send returns as soon as the record is buffered, and a
-    delivery that fails later (the broker away past the producer's timeout) is only logged: the item it came from
-    would be acknowledged, committed and lost. A failed delivery is sent again with backoff until Kafka takes it."""
+    delivery that fails later is only logged: the item it came from would be acknowledged, committed and lost. A
+    delivery that fails for a passing reason is sent again with backoff until Kafka takes it; one refused for good
+    raises one of `UNDELIVERABLE`. The delivery is shielded: a worker stopping mid-wait leaves it to the producer."""
 
     def warn(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -256,10 +266,12 @@ async def _delivered(
     retrying = AsyncRetrying(retry=retry_if_exception(_passes), wait=wait, before_sleep=warn, reraise=True)
     async for attempt in retrying:
         with attempt:
-            await (await topic.send(key=key, value=value, headers=headers))
+            await asyncio.shield(await topic.send(key=key, value=value, headers=headers))
 
 
 def _passes(exc: BaseException) -> bool:
     """A delivery error that passes on its own: the broker away or electing a leader, or the producer's timeout
-    (which aiokafka marks as not retriable, though an outage is what causes it)."""
-    return isinstance(exc, KafkaTimeoutError) or (isinstance(exc, KafkaError) and exc.retriable)
+    (which aiokafka marks as not retriable, though an outage is what causes it). Faust wraps an error raised while
+    the record is buffered in `ProducerSendError`; its cause tells."""
+    cause = exc.__cause__ if isinstance(exc, ProducerSendError) else exc
+    return isinstance(cause, KafkaTimeoutError) or (isinstance(cause, KafkaError) and cause.retriable)

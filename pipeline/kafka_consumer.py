@@ -65,6 +65,15 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._sought: dict[TP, int] = {}  # partition → the committed offset it was sought to, until a record is read
         self._read_offset = _ReadOffsets(self._on_read)
+        # Faust's fetch loop would also commit every `broker_commit_every` acks, between taking a record and noting
+        # it read; a rebalance finished during that commit would make a record fetched before it the first one read
+        # after the seek (`_on_read`). Commits come from the commit timer only.
+        self._commit_every = None
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            self._sought.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
 
     def _new_consumer_thread(self) -> ReadCommittedConsumerThread:
         return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -74,7 +83,7 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         await super().perform_seek()
         self._sought = {
             tp: offset
-            for tp, offset in self._read_offset.items()
+            for tp, offset in dict(self._read_offset).items()  # a copy: the consumer thread may seek a changelog
             if offset is not None and self._committed_offset.get(tp) == offset
         }
 

@@ -15,6 +15,7 @@ from pipeline.plaintext import plain_text, plain_texts, safe_url
 
 _DERIVED_MIN_WORDS = 4  # "U.S." or "Mr." early in a lede does not end its first sentence
 _DERIVED_MAX_WORDS = 16
+_NAME_MAX_WORDS = 3  # words of a name a cut may take back ("Benoît", "Jean-Claude Juncker")
 _INITIAL = re.compile(r"[^\W\d_]\.")  # "Z." in "Adnan Z. Amin": no sentence ends there
 
 
@@ -85,8 +86,9 @@ def derived_headline(lede: str) -> str:
             return " ".join(words[:count]).rstrip(".")
     cut = words[:_DERIVED_MAX_WORDS]
     if len(words) > len(cut) and _capitalised(words[len(cut)]):
-        while len(cut) > _DERIVED_MIN_WORDS and _capitalised(cut[-1]):
-            cut.pop()  # the name that runs past the cut goes whole
+        name = len(cut) - next((i for i, word in enumerate(reversed(cut)) if not _capitalised(word)), len(cut))
+        if len(cut) - name <= _NAME_MAX_WORDS:  # a name runs past the cut and goes whole; not a lede in capitals
+            cut = cut[: max(name, _DERIVED_MIN_WORDS)]
     return (" ".join(cut).rstrip(",;:") or lede) + ("\u2026" if len(words) > len(cut) else "")
 
 

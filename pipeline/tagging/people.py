@@ -126,7 +126,8 @@ def _lexicon(language: str = "en") -> _Lexicon:
             if key in ("courtesy", "honorifics"):  # a name's words are read without a closing full stop: "Sr"
                 added = added + [title.rstrip(".") for title in added if title.endswith(".")]
             names[key] = names[key] + added
-        for key in ("speech_verbs", "age_words", "nouns_capitalised", "kin_nouns", "worldwide_languages", "articles"):
+        own_only = ("speech_verbs", "age_words", "bare_ages", "nouns_capitalised", "kin_nouns", "worldwide_languages")
+        for key in (*own_only, "articles"):
             names[key] = own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     given_names = _words_of("first-names.txt")
@@ -147,7 +148,7 @@ def _lexicon(language: str = "en") -> _Lexicon:
         before_names=frozenset(names["courtesy"]) | frozenset(names["modifiers"]) | given_names,
         lone_names=known_names() if language in languages() else frozenset(),
         **_speech(names.get("speech_verbs", [])),
-        age_after=_age(names.get("age_words", [])),
+        age_after=_age(names.get("age_words", []), bool(names.get("bare_ages", False))),
     )
 
 
@@ -178,13 +179,15 @@ def _speech(verbs: list[str]) -> dict[str, re.Pattern[str] | None]:
     }
 
 
-def _age(words: list[str]) -> re.Pattern[str] | None:
+def _age(words: list[str], bare: bool) -> re.Pattern[str] | None:
     """An age in apposition right after a name, as the language's wire copy writes it: "Jutting, maintenant 31 ans,",
-    "Jutting, que ahora tiene 31 años,", "Jutting, mittlerweile 31,", "Jutting (31)". None for English, whose lone
-    words are no names."""
+    "Jutting, que ahora tiene 31 años,". `bare`: the language also writes it without the word for years, after a
+    comma or in brackets ("Jutting, mittlerweile 31,", "Jutting (31)"), where French brackets a département
+    ("Colomiers (31)") and a league table a score ("Lens (31)"). None for English, whose lone words are no names."""
     if not words:
         return None
-    unit = rf"(?:[ \t]+{alternation(words)})?"
+    unit = rf"[ \t]+{alternation(words)}"
+    unit = rf"(?:{unit})?" if bare else unit
     after_comma = rf",[ \t]+(?:[^\W\d_]+[ \t]+){{0,3}}\d{{1,3}}{unit}[ \t]*(?:,(?!\d)|;|\))"  # not "der 1,165 Euro"
     return re.compile(rf"{after_comma}|[ \t]+\(\d{{1,3}}{unit}\)")
 

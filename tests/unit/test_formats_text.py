@@ -177,3 +177,8 @@ def test_a_derived_headline_never_ends_inside_a_name() -> None:
     )
     # the 16th word is "Benoît": the name would run past the cut, so it goes whole
     assert long_sentence.headline == "In the case of Andy it was like that when he played in April against\u2026"
+    capitals = text(
+        "WASHINGTON (Reuters) - THE SENATE VOTED ON TUESDAY TO PASS THE BILL THAT WOULD FUND THE GOVERNMENT FOR "
+        "ANOTHER YEAR AND A HALF\n\nThe House votes next week.\n"
+    )
+    assert capitals.headline_derived and len(capitals.headline.split()) == 16  # capitals are no name: the cut stays

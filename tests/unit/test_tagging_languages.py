@@ -137,6 +137,17 @@ def test_a_name_with_an_age_in_apposition_is_a_person(text):
     assert "Jutting" in _people(_story("Prozess\n\n" + text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TOULOUSE (AFP) - Les habitants de Colomiers (31) et de Blagnac (31) ont voté dimanche contre le projet.",
+        "PARIS (AFP) - Au classement, Lens (31), Brest (29) et Rennes (27) se suivent avant la dernière journée.",
+    ],
+)
+def test_a_number_without_the_word_for_years_is_no_age_outside_german(text):
+    assert not _people(_story("Vote\n\n" + text)) & {"Colomiers", "Blagnac", "Lens", "Brest", "Rennes"}
+
+
 def test_a_decimal_number_after_a_comma_is_no_age():
     record = _story(
         "Benzinpreise\n\nBERLIN (dpa) - Der Preis stieg auf 1,335 Euro pro Liter, im Gegensatz zum Durchschnitt in "
