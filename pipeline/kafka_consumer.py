@@ -32,6 +32,7 @@ record it has not seen acknowledged (`ReadCommittedConsumer._new_offset`).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +43,8 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT, TransportT
 
 READ_COMMITTED = "read_committed"
+
+log = logging.getLogger(__name__)
 
 
 class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -65,6 +68,7 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._sought: dict[TP, int] = {}  # partition → the committed offset it was sought to, until a record is read
         self._read_offset = _ReadOffsets(self._on_read)
+        self._held: dict[TP, int] = {}  # partition → the committed offset its commits wait at
         # Faust's fetch loop would also commit every `broker_commit_every` acks, between taking a record and noting
         # it read; a rebalance finished during that commit would make a record fetched before it the first one read
         # after the seek (`_on_read`). Commits come from the commit timer only.
@@ -141,7 +145,16 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         back until the partition is read again from it (the next rebalance or restart), so it comes again."""
         committed, acked = self._committed_offset[tp], self._acked[tp]
         if committed is not None and acked and min(acked) > committed and not self._gap[tp].overlaps(committed):
+            if self._held.get(tp) != committed:  # said once a hold: the commit timer asks every few seconds
+                self._held[tp] = committed
+                log.warning(
+                    "commits of %s held at offset %d: the record there was read and never acknowledged; it is read "
+                    "again at the next rebalance or restart",
+                    tp,
+                    committed,
+                )
             return None
+        self._held.pop(tp, None)
         return super()._new_offset(tp)
 
 

@@ -4,8 +4,10 @@ consumer Faust would start is built and inspected. tests/integration/test_read_c
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import faust
+import pytest
 
 from pipeline.kafka_consumer import (
     READ_COMMITTED,
@@ -200,3 +202,14 @@ def test_a_seek_elsewhere_files_no_gap() -> None:
         return [consumer._read_offset[tp], list(consumer._gap[tp])]
 
     assert asyncio.run(seek()) == [50, []]  # offsets 1 to 49 were never read, and are not filed as gaps
+
+
+def test_a_held_commit_is_said_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="pipeline.kafka_consumer"):
+        committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER)  # nothing held
+        assert not caplog.records
+        committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER, skipped=frozenset({16}))
+    assert [record.getMessage() for record in caplog.records] == [
+        "commits of TP(topic='raw', partition=0) held at offset 16: the record there was read and never "
+        "acknowledged; it is read again at the next rebalance or restart"
+    ]
