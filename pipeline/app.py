@@ -207,7 +207,6 @@ async def dedupe_stories(stream: faust.StreamT) -> None:
             await _delivered(enriched_topic, key=story.story_id.encode(), value=value)
         except UNDELIVERABLE as exc:  # refused for good: kept with the reason, as the parse agent does
             await _dead_letter(message.key, message.value, [], "dedup", "undeliverable", repr(exc.__cause__ or exc))
-            continue
         if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
             evicted_at = time.monotonic()
             metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))

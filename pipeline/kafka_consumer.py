@@ -131,7 +131,7 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         if committed is not None:
             offset_from = max(offset_from, committed)
         if offset_from <= offset_to - 1:
-            self._gap[tp].addi(offset_from, offset_to)
+            self._file_gap(tp, offset_from, offset_to - 1)
             await asyncio.sleep(0)
 
     def _new_offset(self, tp: TP) -> int | None:

@@ -126,8 +126,15 @@ def _lexicon(language: str = "en") -> _Lexicon:
             if key in ("courtesy", "honorifics"):  # a name's words are read without a closing full stop: "Sr"
                 added = added + [title.rstrip(".") for title in added if title.endswith(".")]
             names[key] = names[key] + added
-        own_only = ("speech_verbs", "age_words", "bare_ages", "nouns_capitalised", "kin_nouns", "worldwide_languages")
-        for key in (*own_only, "articles"):
+        for key in (
+            "speech_verbs",
+            "age_words",
+            "bare_ages",
+            "nouns_capitalised",
+            "kin_nouns",
+            "worldwide_languages",
+            "articles",
+        ):
             names[key] = own.get(key, [])
     titles = tomllib.loads(config_path("gazetteers", "titles.toml").read_text(encoding="utf-8"))["names"]
     given_names = _words_of("first-names.txt")

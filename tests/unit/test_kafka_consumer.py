@@ -57,6 +57,16 @@ def test_the_worker_app_uses_the_read_committed_transport() -> None:
     assert worker_consumer_isolation_level(app) == READ_COMMITTED
 
 
+def new_consumer(consumer_class: type, app: faust.App) -> faust.transport.drivers.aiokafka.Consumer:
+    """A worker consumer of `app`, built as Faust builds it, never started."""
+    return consumer_class(
+        app.transport,
+        callback=lambda message: None,
+        on_partitions_revoked=lambda revoked: None,
+        on_partitions_assigned=lambda assigned: None,
+    )
+
+
 def committed_after(consumer_class: type, batches: list[range], in_flight: frozenset[int] = frozenset()) -> int | None:
     """The offset one commit would write after every record of `batches` (transactions, each followed by its
     commit marker, which no consumer sees) was read and all but those `in_flight` acked, as Faust's fetch loop and
@@ -65,12 +75,7 @@ def committed_after(consumer_class: type, batches: list[range], in_flight: froze
     tp = faust.types.TP("raw", 0)
 
     async def read() -> int | None:
-        consumer = consumer_class(
-            app.transport,
-            callback=lambda message: None,
-            on_partitions_revoked=lambda revoked: None,
-            on_partitions_assigned=lambda assigned: None,
-        )
+        consumer = new_consumer(consumer_class, app)
         consumer._committed_offset[tp] = batches[0].start
         previous = None
         for batch in batches:
@@ -120,12 +125,7 @@ def committed_after_rebalance(
 
     async def read_all() -> int | None:
         await app.topics._update_indices()  # acks are enabled for "raw", as once the worker subscribed
-        consumer = consumer_class(
-            app.transport,
-            callback=lambda message: None,
-            on_partitions_revoked=lambda revoked: None,
-            on_partitions_assigned=lambda assigned: None,
-        )
+        consumer = new_consumer(consumer_class, app)
 
         async def committed_offsets() -> dict[faust.types.TP, int]:
             return {tp: committed}
@@ -186,12 +186,7 @@ def test_a_seek_elsewhere_files_no_gap() -> None:
 
     async def seek() -> list[object]:
         await app.topics._update_indices()
-        consumer = ReadCommittedConsumer(
-            app.transport,
-            callback=lambda message: None,
-            on_partitions_revoked=lambda revoked: None,
-            on_partitions_assigned=lambda assigned: None,
-        )
+        consumer = new_consumer(ReadCommittedConsumer, app)
 
         async def position_set(partition: faust.types.TP, offset: int) -> None:
             return None
