@@ -25,7 +25,7 @@ import faust
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.exceptions import ProducerSendError
 from faust.sensors.prometheus import setup_prometheus_sensors
-from faust.types import EventT
+from faust.types import EventT, Message
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential
 
 from pipeline import metrics
@@ -66,7 +66,7 @@ app = faust.App(
 )
 # Read committed records only: a batch a connector's transaction aborted never reaches the index. Faust does so
 # only under exactly-once processing; pipeline/kafka_consumer.py says why we do not use that, and how instead.
-use_read_committed(app)
+use_read_committed(app, transactional=[settings.raw_topic])
 setup_prometheus_sensors(app, pattern="/metrics", name_prefix="wirestream_faust")
 
 raw_topic = app.topic(settings.raw_topic, key_type=bytes, value_type=bytes)
@@ -167,7 +167,7 @@ async def _parse_one(stream: faust.StreamT, event: EventT, acks: InOrderAcks[Eve
         try:
             await _delivered(parsed_topic, key=outcome.story_id.encode(), value=outcome.record_json.encode())
         except UNDELIVERABLE as exc:  # refused for good (a record the topic will not take): kept with the reason
-            reason, detail = "undeliverable", repr(exc.__cause__ or exc)
+            reason, detail = "undeliverable", _why(exc)
     elif isinstance(outcome, OverBudget):
         reason, detail = "over_time_budget", f"parse and tag took more than {outcome.seconds:g} s"
     else:
@@ -189,29 +189,36 @@ class ParsePoolService(faust.Service):
 
 @app.agent(parsed_topic)
 async def dedupe_stories(stream: faust.StreamT) -> None:
+    """Each story is acked once its outcome is sent. Faust's stream acks the event in hand when the loop is left,
+    so an agent stopped mid-send (a worker leaving the group) would have its story committed unsent."""
+    manual = stream.noack()
     evicted_at = time.monotonic()
-    async for event in stream.events():
-        message = event.message
-        try:
-            record = StoryRecord.from_dict(json.loads(message.value))
-            decision = deduplicator.dedupe(record)
-        except Exception as exc:  # a record dedup cannot read is kept with the reason, never dropped
-            await _dead_letter(message.key, message.value, [], "dedup", "dedup_error", repr(exc))
-            continue
-        metrics.DEDUP_OUTCOMES.labels(outcome=decision.outcome.value).inc()
-        story = decision.apply(record)
-        if decision.outcome is Outcome.NEW:  # tag counts are of distinct stories
-            metrics.count_tags(story.countries, story.actors)
-        value = json.dumps(story.to_dict()).encode()
-        try:
-            await _delivered(enriched_topic, key=story.story_id.encode(), value=value)
-        except UNDELIVERABLE as exc:  # refused for good: kept with the reason, as the parse agent does
-            await _dead_letter(message.key, message.value, [], "dedup", "undeliverable", repr(exc.__cause__ or exc))
+    async for event in manual.events():
+        await _dedupe_one(event.message)
+        await manual.ack(event)
         if time.monotonic() - evicted_at >= settings.dedup_evict_seconds:
             evicted_at = time.monotonic()
             metrics.DEDUP_EVICTED.inc(deduplicator.evict(datetime.now(UTC)))
         _note_stored()
         metrics.DEDUP_STORIES.set(deduplicator.stored)
+
+
+async def _dedupe_one(message: Message) -> None:
+    try:
+        record = StoryRecord.from_dict(json.loads(message.value))
+        decision = deduplicator.dedupe(record)
+    except Exception as exc:  # a record dedup cannot read is kept with the reason, never dropped
+        await _dead_letter(message.key, message.value, [], "dedup", "dedup_error", repr(exc))
+        return
+    metrics.DEDUP_OUTCOMES.labels(outcome=decision.outcome.value).inc()
+    story = decision.apply(record)
+    if decision.outcome is Outcome.NEW:  # tag counts are of distinct stories
+        metrics.count_tags(story.countries, story.actors)
+    value = json.dumps(story.to_dict()).encode()
+    try:
+        await _delivered(enriched_topic, key=story.story_id.encode(), value=value)
+    except UNDELIVERABLE as exc:  # refused for good: kept with the reason, as the parse agent does
+        await _dead_letter(message.key, message.value, [], "dedup", "undeliverable", _why(exc))
 
 
 async def written_batches(stream: faust.StreamT, size: int, within: float) -> AsyncIterator[list[EventT]]:
@@ -266,6 +273,11 @@ async def _delivered(
     async for attempt in retrying:
         with attempt:
             await asyncio.shield(await topic.send(key=key, value=value, headers=headers))
+
+
+def _why(exc: BaseException) -> str:
+    """What Kafka said: faust wraps an error raised while a record is buffered in `ProducerSendError`."""
+    return repr(exc.__cause__ or exc)
 
 
 def _passes(exc: BaseException) -> bool:

@@ -27,6 +27,14 @@ too many there, which `ReadCommittedConsumer._add_gap` corrects. It also commits
 committed one, to step over a marker it did not file, and so past a record there that no stream acknowledged; this
 consumer files every marker, the one at the committed offset after a seek included, and never commits past a
 record it has not seen acknowledged (`ReadCommittedConsumer._new_offset`).
+
+Filing markers right takes more. Only a topic written in transactions has markers: on any other topic an offset
+the fetch loop did not see holds a record, and is never filed. And only a record read from the partition's position
+tells what the offsets before it hold, while Faust hands out a fetched batch a record at a time and a rebalance or
+a recovery may seek the partition back in between: a record fetched before that seek is not handed out
+(`ReadCommittedConsumer.getmany`), and one handed out before it is not taken for read (`_on_read`); both come again
+from the new position. Otherwise the record's offset, read after the seek, would make the records before it look
+like markers: filed as acknowledged, and lost.
 """
 
 from __future__ import annotations
@@ -34,13 +42,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from faust.transport.consumer import ensure_TP
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, AppT, TransportT
+from faust.types import TP, AppT, Message, TransportT
 
 READ_COMMITTED = "read_committed"
 
@@ -58,15 +66,38 @@ class ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
                 "pipeline.kafka_consumer cannot make the worker read committed records only"
             )
         consumer._isolation_level = READ_COMMITTED
+        if not hasattr(consumer, "_subscription"):
+            raise RuntimeError(
+                "aiokafka no longer keeps the consumer's subscription state in `_subscription`: "
+                "pipeline.kafka_consumer cannot tell a record fetched before a seek"
+            )
         return consumer
+
+    def position_now(self, tp: TP) -> int | None:
+        """aiokafka's position of `tp` (the offset its next fetch starts at), None when not assigned or not known.
+        Read from the worker's loop while this thread runs: attribute reads only, no call into the thread."""
+        consumer = self._consumer
+        subscription = consumer._subscription.subscription if consumer is not None else None
+        assignment = subscription.assignment if subscription is not None else None
+        state = assignment.state_value(tp) if assignment is not None else None
+        return state._position if state is not None else None
 
 
 class ReadCommittedConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer, running `ReadCommittedConsumerThread`, with gaps in a partition filed right."""
 
+    _thread: ReadCommittedConsumerThread
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # topics written in transactions, the only ones with markers; None: any topic may have them
+        self._transactional: frozenset[str] | None = getattr(self.transport, "transactional_topics", None)
         self._sought: dict[TP, int] = {}  # partition → the committed offset it was sought to, until a record is read
+        # Seeks of every partition (`perform_seek`): how many began, how many run now, and the offsets read as they
+        # ran. The record the fetch loop has in hand: the seeks begun when it was handed out, and whether one ran.
+        self._seek_serial, self._seeking = 0, 0
+        self._read_in_seek: dict[TP, set[int]] = {}
+        self._handed_out: tuple[int, bool] = (0, True)
         self._read_offset = _ReadOffsets(self._on_read)
         self._held: dict[TP, int] = {}  # partition → the committed offset its commits wait at
         # Faust's fetch loop would also commit every `broker_commit_every` acks, between taking a record and noting
@@ -82,13 +113,45 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> ReadCommittedConsumerThread:
         return ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        """Faust's records, less those a seek of their partition made stale while the batch was handed out.
+
+        A batch is fetched at once and handed to the fetch loop a record at a time, each delivered to its streams
+        before the next (a wait when a stream's buffer is full); a rebalance or a recovery may seek the partition
+        back meanwhile. aiokafka then fetches again from the new position, and the records of the old batch from
+        there on would come twice: first the stale one, whose offset Faust takes for the last one read, so the
+        records before it, fetched again, are dropped as already read, and the offsets between look like markers.
+        A record at or past the partition's position now was fetched before the seek, and comes again."""
+        async for tp, message in super().getmany(timeout):
+            position = self._thread.position_now(tp)
+            if position is not None and message.offset >= position:
+                log.debug("%s: record %d, fetched before a seek to %d, comes again", tp, message.offset, position)
+                continue
+            self._handed_out = (self._seek_serial, not self._seeking)
+            yield tp, message
+
+    def _has_markers(self, topic: str) -> bool:
+        return self._transactional is None or topic in self._transactional
+
     async def perform_seek(self) -> None:
-        """Seek every partition to its committed offset, as Faust does, and remember where each one stands."""
-        await super().perform_seek()
+        """Seek every partition to its committed offset, as Faust does, and remember where each one stands.
+
+        The fetch loop goes on while the consumer thread seeks: a record it read meanwhile at the offset sought
+        tells that a record is there, whatever comes next (`_on_read`)."""
+        if not self._seeking:
+            self._read_in_seek.clear()
+        self._seek_serial += 1
+        self._seeking += 1
+        try:
+            await super().perform_seek()
+        finally:
+            self._seeking -= 1
         self._sought = {
             tp: offset
             for tp, offset in dict(self._read_offset).items()  # a copy: the consumer thread may seek a changelog
-            if offset is not None and self._committed_offset.get(tp) == offset
+            if offset is not None
+            and self._committed_offset.get(tp) == offset
+            and offset not in self._read_in_seek.get(tp, ())
         }
 
     async def seek(self, partition: TP, offset: int) -> None:
@@ -97,19 +160,33 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         await self._seek(partition, offset)
         self._read_offset.seek(ensure_TP(partition), offset if offset else None)
 
-    def _on_read(self, tp: TP, previous: int | None, offset: int) -> None:
-        """The fetch loop read `offset` after `previous`; file the offsets between that Faust leaves out of its gaps.
+    def _on_read(self, tp: TP, previous: int | None, offset: int) -> bool:
+        """The fetch loop read `offset` after `previous`; file the offsets between that Faust leaves out of its gaps,
+        and say whether Faust may take `offset` for the last one read.
 
         The first record read after a seek to a committed offset tells what that offset holds: a record when it is
         the one read, a commit marker (no record) when the first one comes later; Faust takes its read offset for the
-        last one read, and files no gap there. Nor does it after offset 0, which it reads as no offset at all."""
+        last one read, and files no gap there. Nor does it after offset 0, which it reads as no offset at all.
+
+        Only a record handed out once the last seek had ended tells anything. One read while a seek runs is noted
+        (`perform_seek` sets the read offsets when it ends). One handed out before a seek that has ended since is
+        not taken for read: the partition is read again from the offset sought, and it comes again."""
+        if not self.app.topics.acks_enabled_for(tp.topic):
+            return True  # a changelog: not acked (and sought by recovery from the consumer thread)
+        if self._seeking:
+            self._read_in_seek.setdefault(tp, set()).add(offset)
+            return True
+        serial, settled = self._handed_out
+        if not settled or serial != self._seek_serial:
+            return False
         sought = self._sought.pop(tp, None)
-        if not self.app.topics.acks_enabled_for(tp.topic):  # a changelog is not acked
-            return
+        if not self._has_markers(tp.topic):
+            return True  # a record is at every offset: those not seen are still to come
         if sought is not None and offset > sought:
             self._file_gap(tp, sought, sought)
         if previous == 0 and offset > 1:
             self._file_gap(tp, 1, offset - 1)
+        return True
 
     def _file_gap(self, tp: TP, first: int, last: int) -> None:
         """File offsets `first` to `last` as acked, merged with any gap already filed (an offset filed twice would
@@ -127,6 +204,8 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         committed offset of a transactional topic falls behind by thousands of records (a restart reads them all
         again; faust-streaming issues #606, robinhood #625). The gap ends before that record. Faust also leaves out
         the committed offset itself (it starts the gap after it); a marker there is filed too."""
+        if not self._has_markers(tp.topic):  # a record is at every offset: those not seen are still to come
+            return
         committed = self._committed_offset[tp]
         if committed is not None:
             offset_from = max(offset_from, committed)
@@ -148,8 +227,8 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
             if self._held.get(tp) != committed:  # said once a hold: the commit timer asks every few seconds
                 self._held[tp] = committed
                 log.warning(
-                    "commits of %s held at offset %d: the record there was read and never acknowledged; it is read "
-                    "again at the next rebalance or restart",
+                    "commits of %s held at offset %d: no record there was acknowledged, nor is it known for a "
+                    "transaction marker; it is read again at the next rebalance or restart",
                     tp,
                     committed,
                 )
@@ -161,15 +240,14 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
 class _ReadOffsets(defaultdict[TP, int | None]):
     """Faust's read offsets, which also tell the consumer each record its fetch loop reads."""
 
-    def __init__(self, on_read: Callable[[TP, int | None, int], None]) -> None:
+    def __init__(self, on_read: Callable[[TP, int | None, int], bool]) -> None:
         super().__init__(lambda: None)
         self._on_read = on_read
 
     def __setitem__(self, tp: TP, offset: int | None) -> None:
-        """The fetch loop read the record at `offset`."""
-        if offset is not None:
-            self._on_read(tp, self.get(tp), offset)
-        super().__setitem__(tp, offset)
+        """The fetch loop read the record at `offset` (unless the consumer says it comes again)."""
+        if offset is None or self._on_read(tp, self.get(tp), offset):
+            super().__setitem__(tp, offset)
 
     def seek(self, tp: TP, offset: int | None) -> None:
         """The partition was sought to `offset`: the next record read comes from there; none was read."""
@@ -180,11 +258,14 @@ class ReadCommittedTransport(faust_aiokafka.Transport):
     """Faust's aiokafka transport (`kafka://`), creating `ReadCommittedConsumer`s."""
 
     Consumer = ReadCommittedConsumer
+    transactional_topics: frozenset[str] | None = None  # None: any topic may be written in transactions
 
 
-def use_read_committed(app: AppT) -> TransportT:
+def use_read_committed(app: AppT, transactional: Iterable[str] | None = None) -> TransportT:
     """Give `app` the read-committed transport for its `broker_consumer` URLs. Call it right after `faust.App(...)`,
-    before anything (a topic, an agent) makes the app create its default transport."""
+    before anything (a topic, an agent) makes the app create its default transport. `transactional`: the topics
+    written in Kafka transactions, the only ones with commit markers (None: any may be)."""
     transport = ReadCommittedTransport(app.conf.broker_consumer, app)
+    transport.transactional_topics = frozenset(transactional) if transactional is not None else None
     app.transport = transport
     return transport

@@ -422,15 +422,19 @@ def settle(es: Elasticsearch, settings: Settings, expected: Expectation, timeout
 
 def last_seen(es: Elasticsearch, settings: Settings, story_ids: set[str]) -> dict[str, str]:
     """How far each lost story got (a few of them): the topics on the worker's path that hold it, with the dedup
-    outcome and position of its newest enriched record, any dead-letter reason (topic keys are story ids), and
-    its document if one is in the alias under another publisher than the case's."""
+    outcome and position of its newest enriched record (or of one filing it under another story), any dead-letter
+    reason (topic keys are story ids), and its document if one is in the alias under another publisher than the
+    case's."""
     held: dict[str, dict[str, str]] = {"parsed": {}, "enriched": {}, "dead-lettered": {}, "indexed": {}}
     for record in read_topic(settings, settings.parsed_topic):
         held["parsed"][(record.key or b"").decode(errors="replace")] = ""
     for record in read_topic(settings, settings.enriched_topic):
-        outcome = (json.loads(record.value).get("dedup") or {}).get("outcome", "?")
+        dedup = json.loads(record.value).get("dedup") or {}
         where = f"{record.partition}@{record.offset}"
-        held["enriched"][(record.key or b"").decode(errors="replace")] = f"{outcome} at {where}"
+        key = (record.key or b"").decode(errors="replace")
+        held["enriched"][key] = f"{dedup.get('outcome', '?')} at {where}"
+        if (item := dedup.get("item_id")) and item != key:  # filed under another story
+            held["enriched"][item] = f"{dedup.get('outcome', '?')} under {key} at {where}"
     for record in read_topic(settings, settings.dlq_topic):
         reason = dict(record.headers or []).get("dlq-reason", b"?").decode(errors="replace")
         held["dead-lettered"][(record.key or b"").decode(errors="replace")] = reason

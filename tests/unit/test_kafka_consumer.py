@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from unittest.mock import patch
 
 import faust
 import pytest
+from aiokafka import TopicPartition
 
 from pipeline.kafka_consumer import (
     READ_COMMITTED,
@@ -114,20 +118,27 @@ def committed_after_rebalance(
     read: list[int],
     skipped: frozenset[int] = frozenset(),
     seek: bool = True,
+    topic: str = "raw",
+    read_in_seek: tuple[int, ...] = (),
 ) -> int | None:
     """The offset one commit would write after the partition was sought to its `committed` offset (a rebalance;
     `seek=False`: the same offset committed mid-stream, the record before it the last read), then the records
-    `read` came through the fetch loop, which files gaps as `Consumer._drain_messages` does, and every one was acked
-    but those `skipped` (read, then dropped by a stream around a rebalance)."""
+    `read` were handed out by the consumer and came through the fetch loop, which files gaps as
+    `Consumer._drain_messages` does, and every one was acked but those `skipped` (read, then dropped by a stream
+    around a rebalance). `read_in_seek`: records the fetch loop read while the seek ran. Of the app's topics, "raw"
+    is written in transactions and "parsed" is not, as in the worker."""
     app = faust.App(f"unit-seek-{consumer_class.__name__}", broker="kafka://127.0.0.1:1", store="memory://")
-    app.topics.add(app.topic("raw"))
-    tp = faust.types.TP("raw", 0)
+    use_read_committed(app, transactional=["raw"])
+    app.topics.add(app.topic(topic))
+    tp = faust.types.TP(topic, 0)
 
     async def read_all() -> int | None:
         await app.topics._update_indices()  # acks are enabled for "raw", as once the worker subscribed
         consumer = new_consumer(consumer_class, app)
 
         async def committed_offsets() -> dict[faust.types.TP, int]:
+            for offset in read_in_seek:  # the fetch loop goes on while the consumer thread seeks
+                consumer._read_offset[tp] = offset
             return {tp: committed}
 
         if seek:
@@ -135,8 +146,8 @@ def committed_after_rebalance(
             await consumer.perform_seek()
         elif committed is not None:
             consumer._committed_offset[tp], consumer._read_offset[tp] = committed, committed - 1
-        for offset in read:
-            last = consumer._read_offset[tp]
+        async for _, message in consumer.getmany(timeout=1.0):
+            offset, last = message.offset, consumer._read_offset[tp]
             if last is None or offset >= last:
                 if offset - (last or 0) > 1 and last:
                     await consumer._add_gap(tp, last + 1, offset)
@@ -146,7 +157,12 @@ def committed_after_rebalance(
                 consumer._acked_index[tp].add(offset)
         return consumer._new_offset(tp)
 
-    return asyncio.run(read_all())
+    async def fetched(self: object, timeout: float) -> AsyncIterator[tuple[faust.types.TP, object]]:
+        for offset in read:  # Faust's getmany, handing out the records fetched
+            yield tp, SimpleNamespace(offset=offset)
+
+    with patch.object(faust.transport.consumer.Consumer, "getmany", fetched):
+        return asyncio.run(read_all())
 
 
 # transactions of five records, each followed by its commit marker: records 16-20, marker 21, records 22-26, marker 27
@@ -199,12 +215,115 @@ def test_a_seek_elsewhere_files_no_gap() -> None:
     assert asyncio.run(seek()) == [50, []]  # offsets 1 to 49 were never read, and are not filed as gaps
 
 
+def test_a_topic_written_without_transactions_never_has_an_offset_filed_as_a_marker() -> None:
+    # read again after a seek to 16, the first record handed out is 17: 16 is a record still to come, not a marker
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, [17, 18, 19], topic="parsed") is None
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, [17, 18, 19], topic="raw") == 20  # there, a marker
+    # nor is a jump in the offsets read (a record read out of turn): the records between are still to come
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, [16, 17, 20, 21], topic="parsed") == 18
+
+
+def test_a_record_read_as_the_seek_runs_leaves_the_committed_offset_unfiled() -> None:
+    # 16 was read while the partition was sought to it, then skipped; 17 is read next: 16 is no marker
+    skipped = frozenset({16})
+    assert (
+        committed_after_rebalance(ReadCommittedConsumer, 16, [17, 18, 19], read_in_seek=(16,), skipped=skipped) is None
+    )
+    assert committed_after_rebalance(ReadCommittedConsumer, 16, [16, 17, 18, 19], read_in_seek=(16,)) == 20
+
+
+def test_records_read_after_a_marker_as_the_seek_runs_leave_the_marker_to_be_filed() -> None:
+    # committed 15, a marker; a recovery resumes the partition before it seeks, and 16 and 17 are read meanwhile
+    assert committed_after_rebalance(ReadCommittedConsumer, 15, AFTER_MARKER, read_in_seek=(16, 17)) == 27
+
+
+def test_a_record_handed_out_before_a_seek_that_ended_is_read_again_from_the_offset_sought() -> None:
+    """Record 18 of an old batch is handed out, and the partition is sought back to 16 while the fetch loop waits
+    to deliver it. Faust would take 18 for the last one read: 16 and 17, fetched again, would be dropped as read,
+    and 16 taken for a marker."""
+    app = faust.App("unit-straddle", broker="kafka://127.0.0.1:1", store="memory://")
+    use_read_committed(app, transactional=["raw"])
+    app.topics.add(app.topic("raw"))
+    tp = faust.types.TP("raw", 0)
+    batches = [[18], [16, 17, 18, 19]]
+
+    async def fetched(self: object, timeout: float) -> AsyncIterator[tuple[faust.types.TP, object]]:
+        for offset in batches.pop(0):
+            yield tp, SimpleNamespace(offset=offset)
+
+    async def read() -> tuple[int | None, list[object]]:
+        await app.topics._update_indices()
+        consumer = new_consumer(ReadCommittedConsumer, app)
+
+        async def committed_offsets() -> dict[faust.types.TP, int]:
+            return {tp: 16}
+
+        consumer.seek_to_committed = committed_offsets
+        consumer._committed_offset[tp] = 16
+        for _ in range(2):
+            async for _, message in consumer.getmany(timeout=1.0):
+                if consumer._read_offset[tp] is None or message.offset >= consumer._read_offset[tp]:
+                    if not consumer._seek_serial:  # the seek runs while 18 is being delivered
+                        await consumer.perform_seek()
+                    consumer._read_offset[tp] = message.offset
+                    if message.offset not in consumer._acked_index[tp]:  # as in Consumer.ack: 18 comes twice
+                        consumer._acked[tp].append(message.offset)
+                        consumer._acked_index[tp].add(message.offset)
+        return consumer._new_offset(tp), list(consumer._gap[tp])
+
+    with patch.object(faust.transport.consumer.Consumer, "getmany", fetched):
+        assert asyncio.run(read()) == (20, [])
+
+
+def test_a_record_fetched_before_a_seek_of_its_partition_is_not_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is handed to the fetch loop a record at a time; a seek back meanwhile (a rebalance) makes the rest of
+    it stale: aiokafka fetches those records again from the new position, and they come then."""
+    app = faust.App("unit-stale-batch", broker="kafka://127.0.0.1:1", store="memory://")
+    use_read_committed(app)
+    tp = faust.types.TP("raw", 0)
+    position = {tp: 743}  # the batch 740-742 was fetched: the partition's next fetch starts at 743
+
+    async def batch(self: object, timeout: float) -> AsyncIterator[tuple[faust.types.TP, object]]:
+        for offset in (740, 741, 742):
+            yield tp, SimpleNamespace(offset=offset)
+            if offset == 740:
+                position[tp] = 741  # sought back to the committed offset 741 while 740 was being handed out
+
+    async def handed_out() -> list[int]:
+        consumer = new_consumer(ReadCommittedConsumer, app)
+        monkeypatch.setattr(consumer._thread, "position_now", position.get)
+        return [message.offset async for _, message in consumer.getmany(timeout=1.0)]
+
+    monkeypatch.setattr(faust.transport.consumer.Consumer, "getmany", batch)
+    assert asyncio.run(handed_out()) == [740]
+
+
+def test_the_position_of_a_partition_is_read_from_aiokafka() -> None:
+    """`position_now` reads aiokafka's own state: pinned here, as aiokafka offers no public call for it."""
+    app = faust.App("unit-position", broker="kafka://127.0.0.1:1", store="memory://")
+    use_read_committed(app)
+    tp = faust.types.TP("raw", 0)
+
+    async def positions() -> list[int | None]:
+        thread = app.consumer._thread
+        thread._consumer = consumer = thread._create_worker_consumer(app.transport)
+        try:
+            before = thread.position_now(tp)  # not assigned
+            consumer._subscription.assign_from_user([TopicPartition("raw", 0)])
+            consumer._subscription.seek(TopicPartition("raw", 0), 5)
+            return [before, thread.position_now(tp)]
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(positions()) == [None, 5]
+
+
 def test_a_held_commit_is_said_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="pipeline.kafka_consumer"):
         committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER)  # nothing held
         assert not caplog.records
         committed_after_rebalance(ReadCommittedConsumer, 16, AFTER_MARKER, skipped=frozenset({16}))
     assert [record.getMessage() for record in caplog.records] == [
-        "commits of TP(topic='raw', partition=0) held at offset 16: the record there was read and never "
-        "acknowledged; it is read again at the next rebalance or restart"
+        "commits of TP(topic='raw', partition=0) held at offset 16: no record there was acknowledged, nor is it "
+        "known for a transaction marker; it is read again at the next rebalance or restart"
     ]
