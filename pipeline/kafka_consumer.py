@@ -130,9 +130,6 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
             self._handed_out = (self._seek_serial, not self._seeking)
             yield tp, message
 
-    def _has_markers(self, topic: str) -> bool:
-        return self._transactional is None or topic in self._transactional
-
     async def perform_seek(self) -> None:
         """Seek every partition to its committed offset, as Faust does, and remember where each one stands.
 
@@ -180,8 +177,6 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         if not settled or serial != self._seek_serial:
             return False
         sought = self._sought.pop(tp, None)
-        if not self._has_markers(tp.topic):
-            return True  # a record is at every offset: those not seen are still to come
         if sought is not None and offset > sought:
             self._file_gap(tp, sought, sought)
         if previous == 0 and offset > 1:
@@ -190,7 +185,10 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
 
     def _file_gap(self, tp: TP, first: int, last: int) -> None:
         """File offsets `first` to `last` as acked, merged with any gap already filed (an offset filed twice would
-        stand twice in the acked list and break the run of consecutive offsets a commit takes)."""
+        stand twice in the acked list and break the run of consecutive offsets a commit takes). Only on a topic
+        written in transactions: on any other a record is at every offset, and those not seen are still to come."""
+        if self._transactional is not None and tp.topic not in self._transactional:
+            return
         self._gap[tp].addi(first, last + 1)
         self._gap[tp].merge_overlaps()
 
@@ -204,8 +202,6 @@ class ReadCommittedConsumer(faust_aiokafka.Consumer):
         committed offset of a transactional topic falls behind by thousands of records (a restart reads them all
         again; faust-streaming issues #606, robinhood #625). The gap ends before that record. Faust also leaves out
         the committed offset itself (it starts the gap after it); a marker there is filed too."""
-        if not self._has_markers(tp.topic):  # a record is at every offset: those not seen are still to come
-            return
         committed = self._committed_offset[tp]
         if committed is not None:
             offset_from = max(offset_from, committed)

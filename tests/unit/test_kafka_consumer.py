@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -112,6 +112,30 @@ def test_a_commit_never_passes_a_record_still_in_flight_after_a_marker() -> None
     assert committed_after(faust.transport.drivers.aiokafka.Consumer, batches, in_flight) == 19
 
 
+async def fetch_loop_reads(
+    consumer: faust.transport.drivers.aiokafka.Consumer,
+    tp: faust.types.TP,
+    offset: int,
+    *,
+    ack: bool = True,
+    delivering: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """One record handed out to Faust's fetch loop (`Consumer._drain_messages`): dropped when behind the read offset,
+    else a gap filed on a jump, the record delivered (`delivering`: what runs meanwhile), its offset taken for the
+    last one read; then acked (unless not `ack`) as `Consumer.ack` does, an offset once."""
+    last = consumer._read_offset[tp]
+    if last is not None and offset < last:
+        return
+    if offset - (last or 0) > 1 and last:
+        await consumer._add_gap(tp, last + 1, offset)
+    if delivering is not None:
+        await delivering()
+    consumer._read_offset[tp] = offset
+    if ack and offset not in consumer._acked_index[tp]:
+        consumer._acked[tp].append(offset)
+        consumer._acked_index[tp].add(offset)
+
+
 def committed_after_rebalance(
     consumer_class: type,
     committed: int | None,
@@ -147,14 +171,7 @@ def committed_after_rebalance(
         elif committed is not None:
             consumer._committed_offset[tp], consumer._read_offset[tp] = committed, committed - 1
         async for _, message in consumer.getmany(timeout=1.0):
-            offset, last = message.offset, consumer._read_offset[tp]
-            if last is None or offset >= last:
-                if offset - (last or 0) > 1 and last:
-                    await consumer._add_gap(tp, last + 1, offset)
-                consumer._read_offset[tp] = offset
-            if offset not in skipped:
-                consumer._acked[tp].append(offset)  # as in Consumer.ack
-                consumer._acked_index[tp].add(offset)
+            await fetch_loop_reads(consumer, tp, message.offset, ack=message.offset not in skipped)
         return consumer._new_offset(tp)
 
     async def fetched(self: object, timeout: float) -> AsyncIterator[tuple[faust.types.TP, object]]:
@@ -260,15 +277,10 @@ def test_a_record_handed_out_before_a_seek_that_ended_is_read_again_from_the_off
 
         consumer.seek_to_committed = committed_offsets
         consumer._committed_offset[tp] = 16
-        for _ in range(2):
-            async for _, message in consumer.getmany(timeout=1.0):
-                if consumer._read_offset[tp] is None or message.offset >= consumer._read_offset[tp]:
-                    if not consumer._seek_serial:  # the seek runs while 18 is being delivered
-                        await consumer.perform_seek()
-                    consumer._read_offset[tp] = message.offset
-                    if message.offset not in consumer._acked_index[tp]:  # as in Consumer.ack: 18 comes twice
-                        consumer._acked[tp].append(message.offset)
-                        consumer._acked_index[tp].add(message.offset)
+        async for _, message in consumer.getmany(timeout=1.0):  # the old batch: the seek runs while 18 is delivered
+            await fetch_loop_reads(consumer, tp, message.offset, delivering=consumer.perform_seek)
+        async for _, message in consumer.getmany(timeout=1.0):  # fetched again from 16: 18 comes twice
+            await fetch_loop_reads(consumer, tp, message.offset)
         return consumer._new_offset(tp), list(consumer._gap[tp])
 
     with patch.object(faust.transport.consumer.Consumer, "getmany", fetched):
